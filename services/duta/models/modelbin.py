@@ -1,0 +1,151 @@
+"""Cheap structural checks of a CTranslate2 ``model.bin`` without loading its weights.
+
+The file is a small header followed by the variables, each with its own header (name, shape,
+dtype, byte count) and raw bytes. Walking those headers and seeking over the bytes reads a few
+kilobytes even for a 600 MB model, and catches a truncated download, a file that is not a
+CTranslate2 model at all, and a model written by a newer CTranslate2 than the one installed.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ctranslate2.specs import model_spec, transformer_spec
+
+from duta.models.errors import ModelDirError
+
+# Layout handled by ``_read_variables`` (type ids and byte counts); older files are only
+# version-checked, because their variable headers differ.
+_MIN_WALKABLE_VERSION = 4
+_DTYPES = ("float32", "int8", "int16", "int32", "float16", "bfloat16")
+_TRANSLATION_SPEC = "TransformerSpec"
+
+
+@dataclass(frozen=True)
+class ModelBinInfo:
+    """What the headers of a model.bin say.
+
+    Attributes:
+        binary_version: Format version of the file.
+        spec_name: Model specification, e.g. "TransformerSpec".
+        spec_revision: Revision of that specification.
+        shapes: Variable name → shape (empty when the format is too old to walk).
+        dtypes: Variable name → stored dtype.
+        aliases: Alias name → variable name it shares weights with.
+    """
+
+    binary_version: int
+    spec_name: str
+    spec_revision: int
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    dtypes: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def shape(self, name: str) -> tuple[int, ...] | None:
+        """Shape of variable ``name``, following aliases; None when absent."""
+        return self.shapes.get(self.aliases.get(name, name))
+
+
+class _Truncated(Exception):
+    pass
+
+
+def _read(stream: BinaryIO, fmt: str) -> int:
+    size = struct.calcsize(fmt)
+    data = stream.read(size)
+    if len(data) != size:
+        raise _Truncated
+    return int(struct.unpack(fmt, data)[0])
+
+
+def _read_string(stream: BinaryIO) -> str:
+    length = _read(stream, "<H")
+    data = stream.read(length)
+    if len(data) != length or not data.endswith(b"\0"):
+        raise _Truncated
+    return data[:-1].decode("utf-8", errors="replace")
+
+
+def _read_variables(stream: BinaryIO, size: int, info: ModelBinInfo) -> None:
+    for _ in range(_read(stream, "<I")):
+        name = _read_string(stream)
+        rank = _read(stream, "<B")
+        shape = tuple(_read(stream, "<I") for _ in range(rank))
+        type_id = _read(stream, "<B")
+        num_bytes = _read(stream, "<I")
+        if type_id >= len(_DTYPES):
+            raise ValueError(f"variable {name!r} has unknown dtype id {type_id}")
+        end = stream.tell() + num_bytes
+        if end > size:
+            raise _Truncated
+        stream.seek(end)
+        info.shapes[name] = shape
+        info.dtypes[name] = _DTYPES[type_id]
+    if info.binary_version >= 3:
+        for _ in range(_read(stream, "<I")):
+            alias = _read_string(stream)
+            info.aliases[alias] = _read_string(stream)
+
+
+def read_model_bin(path: Path) -> ModelBinInfo:
+    """Reads and checks the headers of ``path`` (a model.bin).
+
+    Raises:
+        ModelDirError: the file is unreadable, truncated, corrupt, or newer than the installed
+            CTranslate2 can load.
+    """
+    runtime = model_spec.CURRENT_BINARY_VERSION
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            version = _read(stream, "<I")
+            if version == 0 or version > 1000:
+                raise ModelDirError(
+                    f"{path}: not a CTranslate2 model (header says binary version {version}); "
+                    "download or convert the model again"
+                )
+            if version > runtime:
+                raise ModelDirError(
+                    f"{path}: written in CTranslate2 binary format {version}, but the installed "
+                    f"ctranslate2 reads format {runtime} at most; upgrade ctranslate2 or "
+                    "re-convert the model with the installed version"
+                )
+            if version < 2:
+                return ModelBinInfo(version, "", 1)
+            info = ModelBinInfo(version, _read_string(stream), _read(stream, "<I"))
+            _check_spec_revision(path, info)
+            if version >= _MIN_WALKABLE_VERSION:
+                _read_variables(stream, size, info)
+                if stream.tell() != size:
+                    raise ModelDirError(
+                        f"{path}: {size - stream.tell()} unexpected bytes after the last "
+                        "variable; the file is corrupt: download or convert it again"
+                    )
+            return info
+    except _Truncated:
+        raise ModelDirError(
+            f"{path}: truncated ({size} bytes; the headers promise more); the download or "
+            "conversion was interrupted: fetch or convert the model again"
+        ) from None
+    except ValueError as exc:
+        raise ModelDirError(f"{path}: corrupt ({exc}); download or convert it again") from exc
+    except OSError as exc:
+        raise ModelDirError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def _check_spec_revision(path: Path, info: ModelBinInfo) -> None:
+    if info.spec_name != _TRANSLATION_SPEC:
+        raise ModelDirError(
+            f"{path}: holds a {info.spec_name!r} model; Duta serves encoder-decoder "
+            f"translation models ({_TRANSLATION_SPEC})"
+        )
+    # ``revision`` is a plain property on the spec class; read it without building a spec.
+    supported = int(transformer_spec.TransformerSpec.revision.fget(None))  # type: ignore[attr-defined]
+    if info.spec_revision > supported:
+        raise ModelDirError(
+            f"{path}: {info.spec_name} revision {info.spec_revision} is newer than the installed "
+            f"ctranslate2 supports (revision {supported}); upgrade ctranslate2"
+        )

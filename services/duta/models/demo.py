@@ -20,7 +20,6 @@ the ``max_decoding_length`` the caller sets and every emitted token is visible t
 
 from __future__ import annotations
 
-import io
 import logging
 import shutil
 import time
@@ -31,11 +30,11 @@ from typing import Literal
 
 import ctranslate2
 import numpy as np
-import sentencepiece as spm
 from ctranslate2.specs import common_spec, transformer_spec
 
 from duta.models._codes import canonicalize, to_model_token
 from duta.models.demo_text import demo_sentences
+from duta.models.demo_vocab import DemoVocab, build_vocab, train_spm, used_pieces
 from duta.models.demo_weights import WeightFiller, sinusoidal_fairseq, sinusoidal_marian
 from duta.models.metadata import FAMILIES, Family, ModelMetadata, write_metadata
 
@@ -95,84 +94,11 @@ class DemoShape:
 
 
 @dataclass(frozen=True)
-class _Vocab:
-    tokens: list[str]
-    suppressed: list[int]
-
-
-def _train_spm(lines: list[str], vocab_size: int) -> bytes:
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=model,
-        vocab_size=vocab_size,
-        model_type="unigram",
-        byte_fallback=True,
-        character_coverage=1.0,
-        hard_vocab_limit=False,
-        num_threads=2,
-        minloglevel=2,
-    )
-    return model.getvalue()
-
-
-def _pieces(model: bytes) -> tuple[list[str], set[str]]:
-    """Normal and byte pieces of a SentencePiece model (not <unk>/<s>/</s>), and the invisible."""
-    processor = spm.SentencePieceProcessor(model_proto=model)
-    pieces, invisible = [], set()
-    for i in range(processor.get_piece_size()):
-        if processor.is_control(i) or processor.is_unknown(i):
-            continue
-        piece = processor.id_to_piece(i)
-        pieces.append(piece)
-        if processor.is_byte(i) or not processor.decode([piece]).strip():
-            invisible.add(piece)
-    return pieces, invisible
-
-
-def _used_pieces(model: bytes, lines: list[str]) -> set[str]:
-    """Pieces the model actually uses for ``lines``: the target script's own pieces."""
-    processor = spm.SentencePieceProcessor(model_proto=model)
-    return {piece for pieces in processor.encode(lines, out_type=str) for piece in pieces}
-
-
-def _vocab(
-    specials: list[str],
-    models: Sequence[bytes],
-    extra: list[str],
-    size: int,
-    tail: list[str],
-    allowed: set[str] | None = None,
-) -> _Vocab:
-    """Builds a CTranslate2 vocabulary; ``allowed`` (if given) are the only pieces to emit."""
-    tokens = list(specials)
-    invisible: set[str] = set(specials) | set(extra) | set(tail)
-    seen = set(tokens)
-    for model in models:
-        pieces, hidden = _pieces(model)
-        invisible |= hidden
-        for piece in pieces:
-            if piece not in seen:
-                seen.add(piece)
-                tokens.append(piece)
-    tokens += [t for t in extra + tail if t not in seen]
-    if len(tokens) > size:
-        raise ValueError(f"vocab_size {size} is too small: the tokenizers need {len(tokens)}")
-    tokens += [f"<filler_{i}>" for i in range(size - len(tokens))]
-    suppressed = [
-        i
-        for i, t in enumerate(tokens)
-        if t in invisible or t.startswith("<filler_") or (allowed is not None and t not in allowed)
-    ]
-    return _Vocab(tokens, suppressed)
-
-
-@dataclass(frozen=True)
 class _Plan:
     """What one family's demo directory contains, before weights are drawn."""
 
-    source: _Vocab
-    target: _Vocab
+    source: DemoVocab
+    target: DemoVocab
     files: dict[str, bytes]
     pre_norm: bool
     activation: common_spec.Activation
@@ -192,11 +118,11 @@ def _budget(shape: DemoShape, used: int, models: int) -> int:
 def _plan_quickmt(shape: DemoShape, src_lines, tgt_lines) -> _Plan:
     specials = ["<unk>", "<s>", "</s>", "<blank>"]
     size = _budget(shape, len(specials), 1)
-    src_model, tgt_model = _train_spm(src_lines, size), _train_spm(tgt_lines, size)
+    src_model, tgt_model = train_spm(src_lines, size), train_spm(tgt_lines, size)
     return _Plan(
-        source=_vocab(specials, [src_model], [], shape.vocab_size, []),
-        target=_vocab(
-            specials, [tgt_model], [], shape.vocab_size, [], _used_pieces(tgt_model, tgt_lines)
+        source=build_vocab(specials, [src_model], [], shape.vocab_size, []),
+        target=build_vocab(
+            specials, [tgt_model], [], shape.vocab_size, [], used_pieces(tgt_model, tgt_lines)
         ),
         files={"src.spm.model": src_model, "tgt.spm.model": tgt_model},
         pre_norm=True,
@@ -211,12 +137,12 @@ def _plan_opus(shape: DemoShape, src_lines, tgt_lines, tokens: dict[str, str]) -
     specials = ["</s>", "<unk>"]
     extra = sorted(set(tokens.values()))
     size = _budget(shape, len(specials) + len(extra), 2)
-    src_model, tgt_model = _train_spm(src_lines, size), _train_spm(tgt_lines, size)
-    shared = _vocab(specials, [src_model, tgt_model], extra, shape.vocab_size, [])
-    allowed = _used_pieces(tgt_model, tgt_lines)
+    src_model, tgt_model = train_spm(src_lines, size), train_spm(tgt_lines, size)
+    shared = build_vocab(specials, [src_model, tgt_model], extra, shape.vocab_size, [])
+    allowed = used_pieces(tgt_model, tgt_lines)
     return _Plan(
         source=shared,
-        target=_vocab(specials, [src_model, tgt_model], extra, shape.vocab_size, [], allowed),
+        target=build_vocab(specials, [src_model, tgt_model], extra, shape.vocab_size, [], allowed),
         files={"source.spm": src_model, "target.spm": tgt_model},
         pre_norm=False,
         activation=common_spec.Activation.SWISH,
@@ -232,12 +158,12 @@ def _plan_fairseq(shape: DemoShape, src_lines, tgt_lines, tokens: dict[str, str]
     extra = sorted(set(tokens.values()))
     tail = ["<mask>"] if nllb else []
     size = _budget(shape, len(specials) + len(extra) + len(tail), 1)
-    joint = _train_spm(src_lines + tgt_lines, size)
-    shared = _vocab(specials, [joint], extra, shape.vocab_size, tail)
-    allowed = _used_pieces(joint, tgt_lines)
+    joint = train_spm(src_lines + tgt_lines, size)
+    shared = build_vocab(specials, [joint], extra, shape.vocab_size, tail)
+    allowed = used_pieces(joint, tgt_lines)
     return _Plan(
         source=shared,
-        target=_vocab(specials, [joint], extra, shape.vocab_size, tail, allowed),
+        target=build_vocab(specials, [joint], extra, shape.vocab_size, tail, allowed),
         files={"sentencepiece.bpe.model": joint},
         pre_norm=True,
         activation=common_spec.Activation.RELU,

@@ -1,0 +1,48 @@
+# Duta — the two commands a newcomer needs: `make up` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test install protos redis check format bench clean
+
+$(STAMP): pyproject.toml setup.py $(wildcard protos/duta/v1/*.proto)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create the venv, install Duta and its stubs
+
+protos: $(STAMP) ## regenerate the gRPC stubs into services/duta/v1 (gitignored)
+	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=services --pyi_out=services \
+		--grpc_python_out=services protos/duta/v1/*.proto
+	touch services/duta/v1/__init__.py
+
+up: $(STAMP) ## start Redis (if installed), a worker per model in ./models, the router
+	$(BIN)/duta up
+
+redis:
+	@command -v redis-server >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+			 (apt-get update -qq && apt-get install -y -qq redis-server)); \
+		else echo "redis-server missing: install it (apt-get install redis-server)"; exit 1; fi; }
+
+test: $(STAMP) redis ## run the whole test suite (real Redis, real servers, tiny real models)
+	$(BIN)/pytest -q
+
+check: $(STAMP) ## lint, format check and type check
+	$(BIN)/ruff check services tests bench
+	$(BIN)/ruff format --check services tests bench
+	$(BIN)/mypy services/duta
+
+format: $(STAMP)
+	$(BIN)/ruff format services tests bench
+	$(BIN)/ruff check --fix services tests bench
+
+bench: $(STAMP) ## benchmarks (ratios measured in one run)
+	$(BIN)/python bench/langid.py
+
+clean:
+	rm -rf $(VENV) services/duta/v1 build *.egg-info .pytest_cache

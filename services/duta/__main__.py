@@ -1,0 +1,5 @@
+"""`python -m duta` is the `duta` command."""
+
+from duta.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Redis as the shared L2 cache. An outage never fails a request: it turns into misses."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class RedisCache:
+    """Async Redis cache with short timeouts and a circuit breaker.
+
+    After an error the cache is skipped for `retry_after` seconds, so a dead Redis costs one
+    timeout per window, not one per request.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        ttl_seconds: int = 7 * 24 * 3600,
+        timeout_seconds: float = 0.25,
+        retry_after: float = 5.0,
+    ) -> None:
+        self._client = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+            decode_responses=True,
+        )
+        self._ttl = ttl_seconds
+        self._retry_after = retry_after
+        self._down_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        """False while the breaker is open after an error."""
+        return time.monotonic() >= self._down_until
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        """Returns cached values (None for misses, and for everything while Redis is down)."""
+        if not keys or not self.available:
+            return [None] * len(keys)
+        try:
+            values = await self._client.mget(keys)
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+            return [None] * len(keys)
+        return list(values)
+
+    async def set_many(self, items: dict[str, str]) -> None:
+        """Stores the items with the configured TTL; errors are logged, never raised."""
+        if not items or not self.available:
+            return
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(key, value, ex=self._ttl)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._trip(exc)
+
+    async def ping(self) -> bool:
+        """True when Redis answers now."""
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        """Closes the connection pool."""
+        await self._client.aclose()
+
+    def _trip(self, exc: BaseException) -> None:
+        logger.warning(
+            "redis cache unavailable (%s); serving uncached for %.0fs",
+            type(exc).__name__,
+            self._retry_after,
+        )
+        self._down_until = time.monotonic() + self._retry_after

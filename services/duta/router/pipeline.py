@@ -1,0 +1,283 @@
+"""Translating texts: detect, segment, route, cache, call workers, reassemble.
+
+The servicer validates the request and maps errors; everything between lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from duta.cache import Cache, cache_key
+from duta.langid import Detection, Detector
+from duta.langid.codes import UNDETERMINED, base_language, same_language
+from duta.router.pools import WorkerResult
+from duta.router.routing import Hop, RoutePlan, RoutingTable, script_of
+from duta.router.settings import RouterSettings
+from duta.text import Piece, normalize_for_model, segment, split_long, to_chinese_variant
+from duta.v1 import translator_pb2 as pb
+
+logger = logging.getLogger(__name__)
+
+# Worker token limits are in model tokens; the router has no tokenizer, so it estimates
+# conservatively (≥ one token per CJK character, per 3 bytes of other text).
+TOKENS_PER_BYTE = 1 / 3
+
+
+def estimate_tokens(sentence: str) -> int:
+    """A conservative estimate of a sentence's model token count."""
+    return math.ceil(len(sentence.encode("utf-8")) * TOKENS_PER_BYTE) + 1
+
+
+@dataclass(frozen=True)
+class Request:
+    """A validated Translate request, codes canonical."""
+
+    texts: Sequence[str]
+    source: str  # "" = detect per text
+    target: str
+    beam_size: int
+    use_cache: bool
+    hints: tuple[str, ...]
+    tier: int
+    pivot: bool
+    escalation_threshold: float
+    return_sentences: bool
+
+
+@dataclass
+class Outcome:
+    """The translation of one sentence along its route."""
+
+    text: str
+    confidence: float = 1.0
+    cached: bool = True
+    models: list[str] = field(default_factory=list)
+    route: int = pb.ROUTE_DIRECT
+    demo: bool = False
+
+
+@dataclass
+class _Text:
+    index: int
+    detection: Detection | None
+    source: str
+    plan: RoutePlan | None  # None: passthrough
+    pieces: list[Piece]
+    sentences: list[str]  # model input per translatable piece (may be split further)
+    layout: list[tuple[int, int]]  # per translatable piece: (first sentence, count)
+
+
+class Pipeline:
+    """Turns a validated Request into pb.Translation messages."""
+
+    def __init__(
+        self, settings: RouterSettings, detector: Detector, table: RoutingTable, cache: Cache
+    ) -> None:
+        self.settings = settings
+        self.detector = detector
+        self.table = table
+        self.cache = cache
+
+    async def translate(self, req: Request) -> list[pb.Translation]:
+        """Translates every text of the request; raises DutaError subclasses on failure."""
+        texts = await asyncio.to_thread(self._prepare, req)
+        by_plan: dict[int, list[_Text]] = {}
+        for item in texts:
+            if item.plan is not None and item.sentences:
+                by_plan.setdefault(id(item.plan), []).append(item)
+        outcomes: dict[int, list[Outcome]] = {}
+        groups = list(by_plan.values())
+        results = await asyncio.gather(*(self._run_group(group, req) for group in groups))
+        for group, result in zip(groups, results, strict=True):
+            outcomes.update(result)
+        return [self._assemble(item, outcomes.get(item.index, []), req) for item in texts]
+
+    def _prepare(self, req: Request) -> list[_Text]:
+        plans: dict[tuple[str, str], RoutePlan] = {}
+        detections = (
+            self.detector.detect_many(req.texts, hints=req.hints or None) if not req.source else None
+        )
+        prepared = []
+        for index, text in enumerate(req.texts):
+            detection = detections[index] if detections else None
+            source = req.source or (detection.language if detection else UNDETERMINED)
+            plan = None
+            if source != UNDETERMINED and not _passthrough(source, req.target):
+                key = (source, req.target)
+                if key not in plans:
+                    plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
+                plan = plans[key]
+            pieces = segment(text, None if source == UNDETERMINED else source)
+            sentences, layout = [], []
+            if plan is not None:
+                for piece in pieces:
+                    if not piece.translate:
+                        continue
+                    parts = split_long(
+                        normalize_for_model(piece.text), self._token_limit(plan), estimate_tokens
+                    )
+                    layout.append((len(sentences), len(parts)))
+                    sentences.extend(p for p in parts)
+            prepared.append(_Text(index, detection, source, plan, pieces, sentences, layout))
+        return prepared
+
+    def _token_limit(self, plan: RoutePlan) -> int:
+        limits = [h.pool.info.limits.max_input_tokens for h in plan.hops if h.pool.info]
+        return max(8, min(limits, default=256))
+
+    async def _run_group(self, group: list[_Text], req: Request) -> dict[int, list[Outcome]]:
+        plan = group[0].plan
+        assert plan is not None
+        flat = [s for item in group for s in item.sentences]
+        results = await self.run_plan(plan, flat, req)
+        out, start = {}, 0
+        for item in group:
+            out[item.index] = results[start : start + len(item.sentences)]
+            start += len(item.sentences)
+        return out
+
+    async def run_plan(self, plan: RoutePlan, sentences: list[str], req: Request) -> list[Outcome]:
+        """Runs sentences through every hop of a plan, the cache in front of each hop."""
+        current = sentences
+        if plan.convert_source:
+            current = [to_chinese_variant(s, plan.hops[0].source) for s in current]
+        outcomes = [Outcome(text="", route=plan.kind) for _ in sentences]
+        for hop in plan.hops:
+            results = await self._run_hop(hop, current, req)
+            for outcome, (result, cached) in zip(outcomes, results, strict=True):
+                outcome.text = result.text
+                outcome.confidence = min(outcome.confidence, math.exp(min(result.score, 0.0)))
+                outcome.cached = outcome.cached and cached
+                outcome.models.append(hop.pool.name)
+                outcome.demo = outcome.demo or result.demo
+            current = [o.text for o in outcomes]
+        await self._escalate(plan, sentences, outcomes, req)
+        if plan.convert_target:
+            for outcome in outcomes:
+                outcome.text = to_chinese_variant(outcome.text, plan.target)
+        return outcomes
+
+    async def _run_hop(
+        self, hop: Hop, sentences: list[str], req: Request
+    ) -> list[tuple[WorkerResult, bool]]:
+        model = hop.pool.model_ref
+        keys = [cache_key(s, hop.source, hop.target, (model,), req.beam_size) for s in sentences]
+        cached = await self.cache.get_many(keys) if req.use_cache else [None] * len(keys)
+        found: dict[str, WorkerResult] = {}
+        for key, value in zip(keys, cached, strict=True):
+            if value is not None:
+                found[key] = _decode(value, model)
+        missing = list(dict.fromkeys(s for s, k in zip(sentences, keys, strict=True) if k not in found))
+        fresh: dict[str, WorkerResult] = {}
+        if missing:
+            results = await hop.pool.translate(
+                missing, hop.source, hop.target, req.beam_size, self.settings.worker_timeout_seconds
+            )
+            fresh = dict(zip(missing, results, strict=True))
+            if req.use_cache:
+                await self.cache.set_many(
+                    {
+                        cache_key(s, hop.source, hop.target, (model,), req.beam_size): _encode(r)
+                        for s, r in fresh.items()
+                    }
+                )
+        return [
+            (found[k], True) if k in found else (fresh[s], False)
+            for s, k in zip(sentences, keys, strict=True)
+        ]
+
+    async def _escalate(
+        self, plan: RoutePlan, sentences: list[str], outcomes: list[Outcome], req: Request
+    ) -> None:
+        threshold = req.escalation_threshold or self.settings.escalation_threshold
+        if threshold <= 0 or req.tier == pb.TIER_SMALL:
+            return
+        hop = self.table.escalation(plan)
+        low = [i for i, o in enumerate(outcomes) if o.confidence < threshold]
+        if hop is None or not low:
+            return
+        results = await self._run_hop(hop, [sentences[i] for i in low], req)
+        for i, (result, cached) in zip(low, results, strict=True):
+            outcomes[i] = Outcome(
+                text=result.text,
+                confidence=math.exp(min(result.score, 0.0)),
+                cached=cached,
+                models=[*outcomes[i].models, hop.pool.name],
+                route=pb.ROUTE_ESCALATED,
+                demo=result.demo,
+            )
+
+    def _assemble(self, item: _Text, outcomes: list[Outcome], req: Request) -> pb.Translation:
+        translation = pb.Translation(source_language=item.source)
+        if item.detection is not None:
+            translation.detected_language = item.detection.language
+            translation.detection_confidence = item.detection.confidence
+        if item.plan is None or not item.sentences:
+            translation.text = "".join(p.text for p in item.pieces)
+            if item.plan is None and _chinese_script_differs(item.source, req.target):
+                translation.text = to_chinese_variant(translation.text, req.target)
+            translation.route = pb.ROUTE_PASSTHROUGH
+            translation.route_languages[:] = [item.source, req.target]
+            return translation
+        parts, layout = [], iter(item.layout)
+        for piece in item.pieces:
+            if not piece.translate:
+                parts.append(piece.text)
+                continue
+            first, count = next(layout)
+            parts.append(_join([o.text for o in outcomes[first : first + count]], req.target))
+        translation.text = "".join(parts)
+        models = list(dict.fromkeys(m for o in outcomes for m in o.models))
+        translation.models[:] = models
+        translation.route = max(o.route for o in outcomes)
+        translation.route_languages[:] = item.plan.languages
+        translation.sentence_count = len(outcomes)
+        translation.cached_sentence_count = sum(o.cached for o in outcomes)
+        translation.cached = all(o.cached for o in outcomes)
+        translation.confidence = min(o.confidence for o in outcomes)
+        translation.demo_output = any(o.demo for o in outcomes)
+        if req.return_sentences:
+            for sentence, outcome in zip(item.sentences, outcomes, strict=True):
+                translation.sentences.add(
+                    source=sentence,
+                    text=outcome.text,
+                    cached=outcome.cached,
+                    confidence=outcome.confidence,
+                    models=outcome.models,
+                    route=outcome.route,
+                )
+        return translation
+
+
+def _passthrough(source: str, target: str) -> bool:
+    """Same language: nothing for a model to do (Chinese scripts are converted by OpenCC)."""
+    return same_language(source, target) or base_language(source) == base_language(target) == "zh"
+
+
+def _chinese_script_differs(source: str, target: str) -> bool:
+    if base_language(source) != "zh" or base_language(target) != "zh" or not script_of(target):
+        return False
+    return (script_of(source) or "Hans") != script_of(target)
+
+
+_NO_SPACE_TARGETS = ("zh", "ja", "yue", "th", "lo", "km", "my")
+
+
+def _join(parts: list[str], target: str) -> str:
+    """Joins the translations of the pieces of one long sentence."""
+    separator = "" if target.split("-")[0] in _NO_SPACE_TARGETS else " "
+    return separator.join(p.strip() for p in parts)
+
+
+def _encode(result: WorkerResult) -> str:
+    return json.dumps({"t": result.text, "s": result.score, "d": result.demo}, ensure_ascii=False)
+
+
+def _decode(value: str, model: str) -> WorkerResult:
+    data = json.loads(value)
+    return WorkerResult(text=data["t"], score=float(data["s"]), model=model, demo=bool(data["d"]))

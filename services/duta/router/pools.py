@@ -1,0 +1,119 @@
+"""Worker pools: one gRPC channel per configured worker address, and what each serves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import grpc
+
+from duta.common.errors import InvalidArgument, Overloaded, ServiceUnavailable
+from duta.router.settings import WorkerEndpoint
+from duta.v1 import worker_pb2, worker_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """One sentence's translation by one model."""
+
+    text: str
+    score: float
+    model: str  # id@revision
+    demo: bool
+
+
+@dataclass
+class WorkerPool:
+    """The replicas behind one address (gRPC round-robins across a headless Service's IPs)."""
+
+    endpoint: WorkerEndpoint
+    channel: grpc.aio.Channel
+    stub: worker_pb2_grpc.WorkerStub
+    info: worker_pb2.WorkerInfoResponse | None = None
+    available: bool = False
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def connect(cls, endpoint: WorkerEndpoint) -> WorkerPool:
+        """Opens a channel (lazily connecting, round-robin over resolved addresses)."""
+        channel = grpc.aio.insecure_channel(
+            endpoint.address,
+            options=[
+                ("grpc.lb_policy_name", "round_robin"),
+                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            ],
+        )
+        return cls(endpoint, channel, worker_pb2_grpc.WorkerStub(channel))
+
+    @property
+    def name(self) -> str:
+        """The model id when known, else the configured name or address."""
+        if self.info is not None:
+            return self.info.model_id
+        return self.endpoint.name or self.endpoint.address
+
+    @property
+    def model_ref(self) -> str:
+        """`id@revision`, the model's identity in cache keys."""
+        info = self.info
+        return f"{info.model_id}@{info.revision}" if info else self.name
+
+    async def refresh(self, timeout: float = 2.0) -> bool:
+        """Asks the worker what it serves; marks the pool unavailable when it does not answer."""
+        try:
+            self.info = await self.stub.Info(worker_pb2.WorkerInfoRequest(), timeout=timeout)
+            self.available = True
+        except grpc.aio.AioRpcError as exc:
+            if self.available:
+                logger.warning("worker %s unavailable: %s", self.endpoint.address, exc.code().name)
+            self.available = False
+        return self.available
+
+    async def translate(
+        self,
+        sentences: list[str],
+        source: str,
+        target: str,
+        beam_size: int,
+        timeout: float,
+    ) -> list[WorkerResult]:
+        """Translates sentences in chunks the worker accepts; maps worker errors to ours."""
+        limit = self.info.limits.max_sentences_per_call if self.info else 64
+        chunks = [sentences[i : i + limit] for i in range(0, len(sentences), limit)]
+        replies = await asyncio.gather(
+            *(self._call(chunk, source, target, beam_size, timeout) for chunk in chunks)
+        )
+        return [r for reply in replies for r in reply]
+
+    async def _call(
+        self, sentences: list[str], source: str, target: str, beam_size: int, timeout: float
+    ) -> list[WorkerResult]:
+        request = worker_pb2.WorkerTranslateRequest(
+            sentences=sentences,
+            source_language=source,
+            target_language=target,
+            options=worker_pb2.DecodingOptions(beam_size=beam_size),
+        )
+        try:
+            reply = await self.stub.Translate(request, timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            raise _map_worker_error(self.name, exc) from exc
+        model = f"{reply.model_id}@{reply.revision}"
+        return [WorkerResult(h.text, h.score, model, reply.demo) for h in reply.hypotheses]
+
+    async def close(self) -> None:
+        """Closes the channel."""
+        await self.channel.close()
+
+
+def _map_worker_error(name: str, exc: grpc.aio.AioRpcError) -> Exception:
+    code = exc.code()
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return Overloaded(f"worker {name} is overloaded: {exc.details()}")
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        return InvalidArgument(f"worker {name} refused the input: {exc.details()}")
+    return ServiceUnavailable(f"worker {name} failed ({code.name}): {exc.details()}")

@@ -1,0 +1,175 @@
+"""The routing table: which pool serves which pair, pivots through English, the large tier."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from duta.common.errors import UnsupportedLanguagePair
+from duta.langid.codes import base_language
+from duta.router.pools import WorkerPool
+from duta.v1 import translator_pb2 as pb
+
+SMALL, LARGE = "small", "large"
+
+
+def script_of(code: str) -> str:
+    """The explicit script subtag of a BCP-47 code (`Hant` in `zh-Hant-TW`), else ``""``."""
+    for subtag in code.split("-")[1:]:
+        if len(subtag) == 4 and subtag.isalpha():
+            return subtag.title()
+    return ""
+
+
+def match_language(requested: str, offered: Sequence[str]) -> tuple[str, bool] | None:
+    """Finds the model language that serves a requested language.
+
+    Returns (model language, needs Chinese script conversion) or None. An exact code wins;
+    otherwise the same base language does, and for Chinese a Simplified model serves a
+    Traditional request (and vice versa) through OpenCC conversion.
+    """
+    if requested in offered:
+        return requested, False
+    base = base_language(requested)
+    want = script_of(requested)
+    same_base = [code for code in offered if base_language(code) == base]
+    for code in same_base:  # same script (or no script asked for)
+        if not want or script_of(code) in ("", want):
+            return code, False
+    if base == "zh" and same_base:
+        return same_base[0], True
+    return None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One model call: pool, and the model-side language codes."""
+
+    pool: WorkerPool
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """How one (source, target) pair is translated."""
+
+    kind: int  # pb.Route value
+    hops: tuple[Hop, ...]
+    source: str
+    target: str
+    convert_source: bool = False  # Traditional → Simplified before the first model
+    convert_target: bool = False  # model's Chinese script → requested variant after the last
+
+    @property
+    def models(self) -> list[str]:
+        """Model ids along the route."""
+        return [hop.pool.name for hop in self.hops]
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages the text passes through."""
+        if not self.hops:
+            return [self.source, self.target]
+        return [self.source, *(hop.target for hop in self.hops[:-1]), self.target]
+
+
+class RoutingTable:
+    """Plans routes over the pools whose Info is known (available or not)."""
+
+    def __init__(self, pools: Sequence[WorkerPool], pivot: str = "en") -> None:
+        self.pools = list(pools)
+        self.pivot = pivot
+
+    def direct(self, source: str, target: str, tier: str) -> Hop | None:
+        """The best pool of `tier` serving source → target, available pools first."""
+        candidates = []
+        for pool in self.pools:
+            info = pool.info
+            if info is None or (info.tier or SMALL) != tier:
+                continue
+            src = match_language(source, list(info.source_languages))
+            tgt = match_language(target, list(info.target_languages))
+            if src and tgt and base_language(src[0]) != base_language(tgt[0]):
+                candidates.append((not pool.available, Hop(pool, src[0], tgt[0])))
+        candidates.sort(key=lambda c: c[0])
+        return candidates[0][1] if candidates else None
+
+    def plan(
+        self, source: str, target: str, tier: int = pb.TIER_UNSPECIFIED, pivot: bool = True
+    ) -> RoutePlan:
+        """Plans source → target; raises UnsupportedLanguagePair listing what exists."""
+        if tier != pb.TIER_LARGE:
+            hop = self.direct(source, target, SMALL)
+            if hop:
+                return self._plan(pb.ROUTE_DIRECT, (hop,), source, target)
+            if pivot:
+                first = self.direct(source, self.pivot, SMALL)
+                second = self.direct(self.pivot, target, SMALL)
+                if first and second:
+                    return self._plan(pb.ROUTE_PIVOT, (first, second), source, target)
+        if tier != pb.TIER_SMALL:
+            hop = self.direct(source, target, LARGE)
+            if hop:
+                return self._plan(pb.ROUTE_ESCALATED, (hop,), source, target)
+        raise UnsupportedLanguagePair(
+            f"no model serves {source} → {target}"
+            + (" (large tier only)" if tier == pb.TIER_LARGE else "")
+            + f"; served pairs: {', '.join(self.pair_names()) or 'none (no worker is known)'}"
+        )
+
+    def escalation(self, plan: RoutePlan) -> Hop | None:
+        """The large-tier hop a low-confidence small-model result may be retried on."""
+        if plan.kind == pb.ROUTE_ESCALATED:
+            return None
+        return self.direct(plan.source, plan.target, LARGE)
+
+    def pair_names(self) -> list[str]:
+        """`src→tgt` for every direct pair of every known pool."""
+        names = []
+        for pool in self.pools:
+            if pool.info:
+                for s, t in itertools.product(pool.info.source_languages, pool.info.target_languages):
+                    if s != t:
+                        names.append(f"{s}→{t}")
+        return sorted(set(names))
+
+    def servable_pairs(self) -> list[RoutePlan]:
+        """Every pair the cluster can translate, direct or through the pivot."""
+        sources, targets = set(), set()
+        for pool in self.pools:
+            if pool.info:
+                sources.update(pool.info.source_languages)
+                targets.update(pool.info.target_languages)
+        plans = []
+        for s, t in itertools.product(sorted(sources), sorted(targets)):
+            if base_language(s) == base_language(t):
+                continue
+            try:
+                plans.append(self.plan(s, t))
+            except UnsupportedLanguagePair:
+                continue
+        return plans
+
+    def _plan(self, kind: int, hops: tuple[Hop, ...], source: str, target: str) -> RoutePlan:
+        return RoutePlan(
+            kind=kind,
+            hops=hops,
+            source=source,
+            target=target,
+            convert_source=_script_differs(source, hops[0].source),
+            convert_target=_script_differs(target, hops[-1].target),
+        )
+
+
+def _script_differs(requested: str, model: str) -> bool:
+    """True when a Chinese text must be converted between the requested and model scripts.
+
+    A model code without a script (`zh`) is taken as Simplified, which is what such models
+    are trained on.
+    """
+    if base_language(requested) != "zh" or requested == model:
+        return False
+    want = script_of(requested)
+    return bool(want) and want != (script_of(model) or "Hans")

@@ -1,0 +1,141 @@
+"""Shared fixtures: a real redis-server, tiny real CTranslate2 models, servers on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A real redis-server on a free port, stoppable and restartable mid-test."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed: `make test` installs it (apt-get)")
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny demo models (real architecture, random weights) for the default pairs."""
+    from duta.models import DEMO_PAIRS, build_demo_models
+
+    root = tmp_path_factory.mktemp("models")
+    build_demo_models(root, DEMO_PAIRS)
+    return root
+
+
+class LoopThread:
+    """An asyncio event loop in a background thread, hosting grpc.aio servers for sync tests."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 120) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def loop_thread() -> Iterator[LoopThread]:
+    loop = LoopThread()
+    yield loop
+    loop.close()
+
+
+class WorkerCluster:
+    """In-process worker servers, one per demo model, on free ports (real gRPC, real CT2)."""
+
+    def __init__(self, loop: LoopThread, models: Path) -> None:
+        from duta.worker import WorkerSettings
+        from duta.worker.server import build_server, load
+
+        self.loop = loop
+        self.services = {}
+        self.servicers = {}
+        for model in sorted(p for p in models.iterdir() if (p / "model.bin").exists()):
+            settings = WorkerSettings(model=model, host="127.0.0.1", port=0, inter_threads=1)
+
+            async def start(settings=settings):  # grpc.aio servers bind to the running loop
+                service, servicer = build_server(settings)
+                await service.server.start()
+                await load(service, servicer)
+                return service, servicer
+
+            service, servicer = loop.run(start())
+            self.services[model.name] = service
+            self.servicers[model.name] = servicer
+
+    def address(self, name: str) -> str:
+        return f"127.0.0.1:{self.services[name].port}"
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            self.loop.run(service.server.stop(0))
+        for servicer in self.servicers.values():
+            servicer.executor.shutdown(wait=False)
+
+
+@pytest.fixture(scope="session")
+def workers(loop_thread: LoopThread, demo_models: Path) -> Iterator[WorkerCluster]:
+    cluster = WorkerCluster(loop_thread, demo_models)
+    yield cluster
+    cluster.stop()

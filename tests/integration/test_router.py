@@ -1,0 +1,178 @@
+"""The router over real gRPC: real workers (tiny CT2 models), a real redis-server."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from duta.router import RouterSettings, WorkerEndpoint, build_router
+from duta.v1 import translator_pb2 as pb
+from duta.v1 import translator_pb2_grpc
+
+
+@pytest.fixture(scope="module")
+def router(loop_thread, workers, redis_server):
+    settings = RouterSettings(
+        host="127.0.0.1",
+        port=0,
+        workers=tuple(WorkerEndpoint(address=workers.address(n)) for n in workers.services),
+        redis_url=redis_server.url,
+        max_text_chars=2000,
+    )
+    router = loop_thread.run(_build(settings))
+    yield router
+    loop_thread.run(router.stop(0))
+
+
+async def _build(settings):
+    router = build_router(settings)
+    await router.start(settings.worker_refresh_seconds)
+    return router
+
+
+@pytest.fixture(scope="module")
+def stub(router):
+    with grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel:
+        yield translator_pb2_grpc.TranslatorStub(channel)
+
+
+def translate(stub, texts, target, **kwargs):
+    options = kwargs.pop("options", None)
+    return stub.Translate(
+        pb.TranslateRequest(texts=texts, target_language=target, options=options, **kwargs)
+    ).translations
+
+
+def test_detects_routes_and_names_the_model(stub) -> None:
+    out = translate(stub, ["今天天气很好。我们去公园吧！", "今日はいい天気ですね。", "오늘 날씨가 좋네요."], "en")
+    assert [t.detected_language for t in out] == ["zh-Hans", "ja", "ko"]
+    assert [list(t.models) for t in out] == [["demo-zh-en"], ["demo-ja-en"], ["demo-ko-en"]]
+    for t in out:
+        assert t.text.strip() and t.route == pb.ROUTE_DIRECT and t.demo_output
+        assert list(t.route_languages)[-1] == "en"
+    assert out[0].sentence_count == 2
+
+
+def test_second_call_is_answered_from_cache(stub) -> None:
+    texts = ["这是一个缓存测试。", "キャッシュのテストです。"]
+    first = translate(stub, texts, "en")
+    second = translate(stub, texts, "en")
+    assert not any(t.cached for t in first)
+    assert all(t.cached for t in second)
+    assert [t.text for t in first] == [t.text for t in second]
+
+
+def test_no_cache_option_bypasses_the_cache(stub) -> None:
+    texts = ["不要缓存这个句子。"]
+    translate(stub, texts, "en")
+    again = translate(stub, texts, "en", options=pb.TranslateOptions(no_cache=True))
+    assert not again[0].cached
+
+
+def test_whitespace_and_paragraphs_survive(stub) -> None:
+    text = "  第一句话。\n\n第二句话！  \n"
+    out = translate(stub, [text], "en", source_language="zh")[0]
+    assert out.text.startswith("  ") and "\n\n" in out.text and out.text.endswith("  \n")
+    assert out.sentence_count == 2
+
+
+def test_pivot_through_english(stub) -> None:
+    out = translate(stub, ["今日はいい天気ですね。"], "ko")[0]
+    assert out.route == pb.ROUTE_PIVOT
+    assert list(out.models) == ["demo-ja-en", "demo-en-ko"]
+    assert list(out.route_languages) == ["ja", "en", "ko"]
+
+
+def test_same_language_and_no_signal_pass_through(stub) -> None:
+    out = translate(stub, ["Hello there, how are you?", "12345 67890"], "en")
+    assert [t.route for t in out] == [pb.ROUTE_PASSTHROUGH] * 2
+    assert out[0].text == "Hello there, how are you?" and out[1].text == "12345 67890"
+    assert out[1].detected_language == "und"
+
+
+def test_traditional_chinese_target_is_converted(stub) -> None:
+    out = translate(stub, ["软件和鼠标"], "zh-TW", source_language="zh-CN")[0]
+    assert out.text == "軟體和滑鼠"  # same language: OpenCC with Taiwan phrasing, no model
+    assert out.route == pb.ROUTE_PASSTHROUGH
+
+
+def test_return_sentences_breakdown(stub) -> None:
+    out = translate(
+        stub, ["第一句。第二句。"], "en", options=pb.TranslateOptions(return_sentences=True)
+    )[0]
+    assert [s.source for s in out.sentences] == ["第一句。", "第二句。"]
+    assert all(s.models == ["demo-zh-en"] and 0 < s.confidence <= 1 for s in out.sentences)
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "code", "message"),
+    [
+        ({"texts": [], "target_language": "en"}, grpc.StatusCode.INVALID_ARGUMENT, "texts is empty"),
+        ({"texts": ["你好"], "target_language": ""}, grpc.StatusCode.INVALID_ARGUMENT, "target_language is empty"),
+        ({"texts": ["你好"], "target_language": "xx-Klingon-9"}, grpc.StatusCode.INVALID_ARGUMENT, "expected BCP-47"),
+        ({"texts": ["你好"], "target_language": "en", "source_language": "!!"}, grpc.StatusCode.INVALID_ARGUMENT, "source_language"),
+        ({"texts": ["你好"], "target_language": "th"}, grpc.StatusCode.FAILED_PRECONDITION, "zh-Hans→en"),
+        ({"texts": ["好" * 2001], "target_language": "en"}, grpc.StatusCode.INVALID_ARGUMENT, "at most 2000"),
+        ({"texts": ["你好"], "target_language": "en", "options": pb.TranslateOptions(beam_size=9)},
+         grpc.StatusCode.INVALID_ARGUMENT, "beam_size"),
+    ],
+)
+def test_bad_requests_get_clear_errors(stub, request_kwargs, code, message) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        stub.Translate(pb.TranslateRequest(**request_kwargs))
+    assert info.value.code() == code
+    assert message in info.value.details()
+
+
+def test_unknown_pair_lists_what_exists(stub) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        translate(stub, ["สวัสดีครับ"], "en")
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "th → en" in info.value.details() and "ja→en" in info.value.details()
+
+
+def test_detect_language_top_k_and_hints(stub) -> None:
+    reply = stub.DetectLanguage(pb.DetectLanguageRequest(texts=["今天天气很好", "안녕하세요"], top_k=2))
+    assert [d.language for d in reply.detections] == ["zh-Hans", "ko"]
+    assert all(len(d.candidates) <= 2 and d.candidates[0].language == d.language for d in reply.detections)
+    assert reply.detections[1].script == "Hang"
+    hinted = stub.DetectLanguage(pb.DetectLanguageRequest(texts=["Saya suka makan nasi"], hints=["ms"]))
+    assert hinted.detections[0].language == "ms"
+    with pytest.raises(grpc.RpcError) as info:
+        stub.DetectLanguage(pb.DetectLanguageRequest(texts=[]))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_list_languages(stub) -> None:
+    reply = stub.ListLanguages(pb.ListLanguagesRequest())
+    pairs = {(p.source_language, p.target_language): p for p in reply.pairs}
+    assert pairs[("zh-Hans", "en")].route == pb.ROUTE_DIRECT
+    assert pairs[("zh-Hans", "en")].models == ["demo-zh-en"]
+    assert pairs[("ja", "ko")].route == pb.ROUTE_PIVOT and pairs[("ja", "ko")].demo
+    assert {m.id for m in reply.models} >= {"demo-zh-en", "demo-en-ko"}
+    assert all(m.available for m in reply.models)
+    only_en = stub.ListLanguages(pb.ListLanguagesRequest(target_language="en"))
+    assert {p.target_language for p in only_en.pairs} == {"en"}
+
+
+def test_translate_stream_answers_each_message(stub) -> None:
+    requests = [
+        pb.TranslateStreamRequest(id="a", request=pb.TranslateRequest(texts=["你好。"], target_language="en")),
+        pb.TranslateStreamRequest(id="b", request=pb.TranslateRequest(texts=[], target_language="en")),
+        pb.TranslateStreamRequest(id="c", request=pb.TranslateRequest(texts=["こんにちは。"], target_language="en")),
+    ]
+    replies = {r.id: r for r in stub.TranslateStream(iter(requests))}
+    assert set(replies) == {"a", "b", "c"}
+    assert replies["a"].response.translations[0].text
+    assert replies["b"].error_code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "texts is empty" in replies["b"].error_message
+    assert replies["c"].response.translations[0].models == ["demo-ja-en"]
+
+
+def test_redis_outage_never_fails_a_request(stub, redis_server) -> None:
+    redis_server.stop()
+    try:
+        out = translate(stub, ["雷迪斯停了，但请求仍然成功。"], "en")
+        assert out[0].text and not out[0].cached
+    finally:
+        redis_server.start()

@@ -226,6 +226,24 @@ def _prepare_dir(out_dir: Path, overwrite: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
+def _demo_metadata(
+    model_id: str, family: Family, source: str, target: str, seed: int, plan: _Plan
+) -> ModelMetadata:
+    return ModelMetadata(
+        id=model_id,
+        family=family,
+        source_languages=[source],
+        target_languages=[target],
+        revision=f"demo-seed{seed}",
+        demo=True,
+        ctranslate2_version=ctranslate2.__version__,
+        add_source_eos=True,
+        language_tokens=plan.language_tokens,
+        description=f"{DEMO_DESCRIPTION} ({family} layout, {source}→{target})",
+        license="Apache-2.0",
+    )
+
+
 def build_demo_model(
     out_dir: str | Path,
     source: str,
@@ -266,25 +284,16 @@ def build_demo_model(
     plan = _plan(fam, shape, src, tgt, seed)
     spec = _build_spec(plan, shape, fam, seed)
     _prepare_dir(out, overwrite)
-    spec.save(str(out))
+    # Written beside the target and renamed at the end: a crash never leaves half a model.
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    spec.save(str(partial))
     for name, data in plan.files.items():
-        (out / name).write_bytes(data)
-    write_metadata(
-        out,
-        ModelMetadata(
-            id=model_id or out.name,
-            family=fam,
-            source_languages=[src],
-            target_languages=[tgt],
-            revision=f"demo-seed{seed}",
-            demo=True,
-            ctranslate2_version=ctranslate2.__version__,
-            add_source_eos=True,
-            language_tokens=plan.language_tokens,
-            description=f"{DEMO_DESCRIPTION} ({fam} layout, {src}→{tgt})",
-            license="Apache-2.0",
-        ),
-    )
+        (partial / name).write_bytes(data)
+    write_metadata(partial, _demo_metadata(model_id or out.name, fam, src, tgt, seed, plan))
+    out.rmdir()
+    partial.rename(out)
     logger.info(
         "built demo model %s (%s, %s→%s) in %.2fs",
         out,

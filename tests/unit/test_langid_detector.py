@@ -1,0 +1,131 @@
+"""Detector rules with real text in each script (duta.langid.detector)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from duta.langid import Detector
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("안녕하세요, 만나서 반갑습니다", "ko"),
+        ("今日は良い天気ですね", "ja"),
+        ("カタカナ", "ja"),
+        ("สวัสดีครับ วันนี้อากาศดีมาก", "th"),
+        ("ສະບາຍດີ", "lo"),
+        ("សួស្តី", "km"),
+        ("မင်္ဂလာပါ", "my"),
+        ("გამარჯობა", "ka"),
+        ("Բարև ձեզ", "hy"),
+        ("שלום לכולם", "he"),
+        ("નમસ્તે", "gu"),
+        ("ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "pa"),
+        ("வணக்கம்", "ta"),
+        ("నమస్కారం", "te"),
+        ("ನಮಸ್ಕಾರ", "kn"),
+        ("നമസ്കാരം", "ml"),
+        ("ආයුබෝවන්", "si"),
+        ("আমি বাংলায় গান গাই", "bn"),
+        ("我们今天去北京", "zh-Hans"),
+        ("我們今天去台北", "zh-Hant"),
+        ("佢哋喺度食緊飯", "yue"),
+        ("你食咗飯未呀", "yue"),
+        ("Tôi yêu Việt Nam", "vi"),
+        ("Ben kitap okuyorum", "tr"),
+        ("Mən kitab oxuyuram", "az"),
+        ("Мен қазақша сөйлеймін", "kk"),
+        ("Я читаю интересную книгу", "ru"),
+        ("یہ میری کتاب ہے", "ur"),
+        ("این کتاب من است", "fa"),
+        ("هذا كتابي الجديد", "ar"),
+        ("हे माझे पुस्तक आहे", "mr"),
+        ("यह मेरी किताब है", "hi"),
+        ("Ako ay kumain ng kanin", "fil"),
+        ("Saya mahu pergi ke pejabat", "ms"),
+        ("Saya mau pergi ke kantor", "id"),
+    ],
+)
+def test_detects(detector: Detector, text: str, expected: str) -> None:
+    result = detector.detect(text)
+    assert result.language == expected
+    assert result.candidates[0].language == expected
+    assert 0.0 < result.confidence <= 1.0
+
+
+@pytest.mark.parametrize("char", list("我你好人水火山大中国學愛龍"))
+def test_single_han_character_is_chinese_never_english(detector: Detector, char: str) -> None:
+    assert detector.detect(char).language in ("zh-Hans", "zh-Hant", "yue")
+
+
+def test_simplified_and_traditional_scripts(detector: Detector) -> None:
+    assert detector.detect("这个问题很难").script == "Hans"
+    assert detector.detect("這個問題很難").script == "Hant"
+    assert detector.detect("人口").script == "Hani"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12345",
+        "3.14 + 2.72 = 5.86",
+        "https://example.com/a?b=1",
+        "😀🎉👍",
+        "",
+        "   ",
+        "!!!",
+        "def f(x): return x + 1;",
+    ],
+)
+def test_no_linguistic_signal_is_und(detector: Detector, text: str) -> None:
+    result = detector.detect(text)
+    assert result.language == "und"
+    assert result.confidence == 0.0
+    assert result.script == ""
+
+
+def test_top_k_and_ordering(detector: Detector) -> None:
+    result = detector.detect("Saya makan nasi goreng", top_k=3)
+    assert len(result.candidates) == 3
+    confidences = [c.confidence for c in result.candidates]
+    assert confidences == sorted(confidences, reverse=True)
+    assert len(detector.detect("Saya makan nasi goreng", top_k=1).candidates) == 1
+
+
+def test_hints_reweight_close_languages(detector: Detector) -> None:
+    text = "Saya makan nasi"
+    assert detector.detect(text, hints=["ms"]).language == "ms"
+    assert detector.detect(text, hints=["in"]).language == "id"
+
+
+def test_hints_cannot_override_the_script(detector: Detector) -> None:
+    assert detector.detect("안녕하세요", hints=["ja"]).language == "ko"
+    assert detector.detect("人口", hints=["zh-Hant"]).language == "zh-Hant"
+
+
+def test_detect_many_matches_detect(detector: Detector) -> None:
+    texts = ["你好", "hello there my friend", "12"]
+    assert detector.detect_many(texts) == [detector.detect(t) for t in texts]
+
+
+def test_thread_safe(detector: Detector) -> None:
+    texts = ["Bonjour tout le monde", "สวัสดีครับ", "Saya mahu makan", "这是一本书"] * 50
+    expected = detector.detect_many(texts)
+    results: list[list] = []
+
+    def work() -> None:
+        results.append(detector.detect_many(texts))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results)

@@ -8,6 +8,8 @@ written Cantonese uses and Standard Written Chinese does not (嘅 咗 喺 嘢 �
 
 from __future__ import annotations
 
+from importlib import resources
+
 from duta.text.chinese import han_variant_counts
 
 __all__ = ["CANTONESE_CHARS", "classify_han", "cantonese_markers"]
@@ -42,6 +44,17 @@ _CANTONESE_WORDS = (
 )
 
 
+def _load_japanese() -> frozenset[str]:
+    text = (
+        resources.files("duta.langid").joinpath("data").joinpath("ja_only.txt").read_text("utf-8")
+    )
+    return frozenset("".join(line for line in text.splitlines() if not line.startswith("#")))
+
+
+# Japanese shinjitai forms Chinese never writes (関 経 駅 変): kanji-only text with one is Japanese.
+JAPANESE_CHARS = _load_japanese()
+
+
 def cantonese_markers(text: str) -> int:
     """How many written-Cantonese characters and words ``text`` contains."""
     chars = set(text)
@@ -60,6 +73,8 @@ def classify_han(text: str) -> tuple[dict[str, float], str]:
         Unnormalised scores per language and the script to report (``Hans``, ``Hant`` or
         ``Hani`` when no character tells the two apart).
     """
+    if not JAPANESE_CHARS.isdisjoint(text):
+        return {"ja": 0.9, "zh-Hant": 0.06, "zh-Hans": 0.04}, "Jpan"
     hans, hant = han_variant_counts(text)
     if hans == hant:
         script, p_hans = "Hani", 0.6

@@ -83,6 +83,14 @@ _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
 _AZ_NOT_TR = frozenset("əxqƏXQ")
 
+# Letters only Vietnamese writes (horn, breve, đ, and the vowels with a dot below or hook above).
+_VIETNAMESE = frozenset(
+    "ơưăđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "ƠƯĂĐẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+)
+# fastText is trained on far more Indonesian than Malay and reads shared words as Indonesian.
+_MALAY_REBALANCE = 2.5
+
 _CODE_SIGNAL = re.compile(
     r"[{};]|==|=>|->|::|\w\(|\)\s*[{:]|</?[a-z]+>|\b(?:def|return|import|const|var|function|null|None|printf)\b"
 )
@@ -112,14 +120,23 @@ def rescore(
         _cyrillic(text.lower(), scored)
     elif script == "Arab":
         _arabic(text, scored)
-    elif script == "Latn" and "tr" in scored and not _AZ_NOT_TR.isdisjoint(text):
-        scored["az"] = scored.get("az", 0.0) + scored.pop("tr")
+    elif script == "Latn":
+        _latin(text, scored)
     for code, weight in word_votes(text, script).items():
         if not RIVALS[code].isdisjoint(scored):
             scored[code] = (scored.get(code, 0.0) + 0.02) * weight
     if not scored and _SCRIPT_DEFAULT.get(script):
         scored[_SCRIPT_DEFAULT[script]] = 0.2
     return scored
+
+
+def _latin(text: str, scored: dict[str, float]) -> None:
+    if not _VIETNAMESE.isdisjoint(text):
+        scored["vi"] = scored.get("vi", 0.0) + sum(scored.values()) * 4
+    if "tr" in scored and not _AZ_NOT_TR.isdisjoint(text):
+        scored["az"] = scored.get("az", 0.0) + scored.pop("tr")
+    if "ms" in scored and "id" in scored:
+        scored["ms"] *= _MALAY_REBALANCE
 
 
 def _cyrillic(lower: str, scored: dict[str, float]) -> None:

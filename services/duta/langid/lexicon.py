@@ -58,6 +58,25 @@ _SUFFIXES: dict[str, tuple[str, ...]] = {
     "id": ("itas",),
     "ms": ("iti",),
 }
+# Verb and noun prefixes of Tagalog (Cebuano shares some; its marker words then decide).
+_PREFIXES: dict[str, tuple[str, ...]] = {
+    "fil": (
+        "napaka",
+        "pinaka",
+        "nakaka",
+        "makaka",
+        "pinag",
+        "ipag",
+        "pagka",
+        "magka",
+        "nagka",
+        "naka",
+        "maka",
+        "nag",
+        "mag",
+        "pag",
+    ),
+}
 _WORDS: dict[str, dict[str, str]] = {}
 for _code, _words in _MARKERS.items():
     for _word in _words.split():
@@ -95,6 +114,7 @@ def word_votes(text: str, script: str) -> dict[str, float]:
         codes = _LOOKUP.get(token)
         if codes is None and script in ("Deva", "Latn") and len(token) > 4:
             codes = tuple(c for c, ends in _SUFFIXES.items() if token.endswith(ends))
+            codes = codes or tuple(c for c, pre in _PREFIXES.items() if token.startswith(pre))
         if codes and len(codes) == 1:
             votes[codes[0]] = votes.get(codes[0], 0) + 1
     if script == "Deva" and "ळ" in text:

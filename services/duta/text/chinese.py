@@ -35,7 +35,11 @@ _CONFIGS: dict[str, str] = {
 
 def _load_chars(name: str) -> frozenset[str]:
     text = (
-        resources.files("duta.langid").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+        resources.files("duta")
+        .joinpath("langid")
+        .joinpath("data")
+        .joinpath(name)
+        .read_text(encoding="utf-8")
     )
     return frozenset("".join(line for line in text.splitlines() if not line.startswith("#")))
 

@@ -188,7 +188,12 @@ def _up(args: argparse.Namespace) -> int:
         if args.state_file:
             Path(args.state_file).write_text(json.dumps(cluster.state(), indent=2))
         _print_ready(cluster)
+        reported: set[str] = set()
         while cluster.router and cluster.router.poll() is None:
+            for name, proc in cluster.workers.items():
+                if name not in reported and proc.poll() is not None:
+                    reported.add(name)
+                    print(f"worker {name} exited with code {proc.returncode}", file=sys.stderr)
             time.sleep(0.5)
         print("router exited; stopping the cluster", file=sys.stderr)
         return 1

@@ -1,0 +1,138 @@
+"""The whole cluster exactly as `duta up` starts it, called as a client would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+from duta.v1 import translator_pb2 as pb
+from duta.v1 import translator_pb2_grpc
+from tests.conftest import free_port
+
+TEXTS = ["今天天气很好。我们去公园散步吧。", "今日はとても良い天気ですね。", "오늘은 날씨가 정말 좋네요.", ]
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs (a zombie awaiting its parent's wait() counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("up")
+    state_file = workdir / "state.json"
+    port = free_port()
+    log = open(workdir / "up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duta", "up", "--models", str(workdir / "models"), "--port", str(port),
+         "--state-file", str(state_file)],
+        stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+    )
+    deadline = time.monotonic() + 240
+    while not state_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"duta up did not come up:\n{(workdir / 'up.log').read_text()}")
+        time.sleep(0.5)
+    state = json.loads(state_file.read_text())
+    yield proc, state, workdir
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def stub(cluster):
+    _, state, _ = cluster
+    with grpc.insecure_channel(state["router"]["address"]) as channel:
+        yield translator_pb2_grpc.TranslatorStub(channel)
+
+
+def test_it_says_demo_models_are_random(cluster) -> None:
+    _, _, workdir = cluster
+    log = (workdir / "up.log").read_text()
+    assert "NOT a translation" in log
+    assert "Duta is up" in log and "redis://" in log
+
+
+def test_translate_detect_cache_and_worker_death(stub, cluster) -> None:
+    _, state, _ = cluster
+    request = pb.TranslateRequest(texts=TEXTS, target_language="en")
+    first = stub.Translate(request, timeout=60).translations
+    assert [t.detected_language for t in first] == ["zh-Hans", "ja", "ko"]
+    assert [list(t.models) for t in first] == [["demo-zh-en"], ["demo-ja-en"], ["demo-ko-en"]]
+    assert all(t.text.strip() and t.demo_output and not t.cached for t in first)
+
+    english = stub.Translate(pb.TranslateRequest(texts=["The weather is lovely today."], target_language="ja"))
+    assert english.translations[0].detected_language == "en"
+    assert list(english.translations[0].models) == ["demo-en-ja"]
+
+    second = stub.Translate(request, timeout=60).translations
+    assert all(t.cached for t in second)
+    assert [t.text for t in second] == [t.text for t in first]
+
+    worker = state["workers"]["demo-zh-en"]["pid"]
+    os.kill(worker, signal.SIGKILL)
+    while _alive(worker):
+        time.sleep(0.05)
+    third = stub.Translate(request, timeout=60).translations
+    assert all(t.cached for t in third) and [t.text for t in third] == [t.text for t in first]
+
+    with pytest.raises(grpc.RpcError) as info:  # a new Chinese sentence needs the dead worker
+        stub.Translate(pb.TranslateRequest(texts=["这句话没有缓存。"], target_language="en"), timeout=60)
+    assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_detect_and_list_languages(stub) -> None:
+    reply = stub.DetectLanguage(pb.DetectLanguageRequest(texts=TEXTS, top_k=3))
+    assert [d.language for d in reply.detections] == ["zh-Hans", "ja", "ko"]
+    assert all(0 < d.confidence <= 1 and len(d.candidates) >= 1 for d in reply.detections)
+    pairs = stub.ListLanguages(pb.ListLanguagesRequest()).pairs
+    names = {(p.source_language, p.target_language) for p in pairs}
+    assert {("zh-Hans", "en"), ("ja", "en"), ("en", "ko"), ("ja", "ko")} <= names
+
+
+def test_redis_stopped_requests_still_succeed(stub, cluster) -> None:
+    _, state, _ = cluster
+    os.kill(state["redis"]["pid"], signal.SIGTERM)
+    while _alive(state["redis"]["pid"]):
+        time.sleep(0.05)
+    out = stub.Translate(
+        pb.TranslateRequest(texts=["Redis has stopped but this still works."], target_language="ko"),
+        timeout=60,
+    ).translations[0]
+    assert out.text.strip() and not out.cached and list(out.models) == ["demo-en-ko"]
+
+
+def test_cli_translate_against_the_cluster(cluster) -> None:
+    _, state, _ = cluster
+    result = subprocess.run(
+        [sys.executable, "-m", "duta", "translate", "오늘 날씨가 좋네요.", "--to", "en",
+         "--address", state["router"]["address"]],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "DEMO MODEL" in result.stderr and "ko→en" in result.stderr
+
+
+def test_sigterm_stops_every_process(cluster) -> None:
+    proc, state, _ = cluster
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
+    pids = [state["router"]["pid"], *(w["pid"] for w in state["workers"].values())]
+    assert not [pid for pid in pids if _alive(pid)]
+    assert Path(state["logs"]).is_dir()

@@ -12,12 +12,16 @@ from pathlib import Path
 
 import grpc
 import pytest
-
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
+
 from tests.conftest import free_port
 
-TEXTS = ["今天天气很好。我们去公园散步吧。", "今日はとても良い天気ですね。", "오늘은 날씨가 정말 좋네요.", ]
+TEXTS = [
+    "今天天气很好。我们去公园散步吧。",
+    "今日はとても良い天気ですね。",
+    "오늘은 날씨가 정말 좋네요.",
+]
 
 
 def _alive(pid: int) -> bool:
@@ -36,9 +40,21 @@ def cluster(tmp_path_factory):
     port = free_port()
     log = open(workdir / "up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "duta", "up", "--models", str(workdir / "models"), "--port", str(port),
-         "--state-file", str(state_file)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+        [
+            sys.executable,
+            "-m",
+            "duta",
+            "up",
+            "--models",
+            str(workdir / "models"),
+            "--port",
+            str(port),
+            "--state-file",
+            str(state_file),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=workdir,
     )
     deadline = time.monotonic() + 240
     while not state_file.exists():
@@ -76,7 +92,9 @@ def test_translate_detect_cache_and_worker_death(stub, cluster) -> None:
     assert [list(t.models) for t in first] == [["demo-zh-en"], ["demo-ja-en"], ["demo-ko-en"]]
     assert all(t.text.strip() and t.demo_output and not t.cached for t in first)
 
-    english = stub.Translate(pb.TranslateRequest(texts=["The weather is lovely today."], target_language="ja"))
+    english = stub.Translate(
+        pb.TranslateRequest(texts=["The weather is lovely today."], target_language="ja")
+    )
     assert english.translations[0].detected_language == "en"
     assert list(english.translations[0].models) == ["demo-en-ja"]
 
@@ -92,7 +110,9 @@ def test_translate_detect_cache_and_worker_death(stub, cluster) -> None:
     assert all(t.cached for t in third) and [t.text for t in third] == [t.text for t in first]
 
     with pytest.raises(grpc.RpcError) as info:  # a new Chinese sentence needs the dead worker
-        stub.Translate(pb.TranslateRequest(texts=["这句话没有缓存。"], target_language="en"), timeout=60)
+        stub.Translate(
+            pb.TranslateRequest(texts=["这句话没有缓存。"], target_language="en"), timeout=60
+        )
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
@@ -111,7 +131,9 @@ def test_redis_stopped_requests_still_succeed(stub, cluster) -> None:
     while _alive(state["redis"]["pid"]):
         time.sleep(0.05)
     out = stub.Translate(
-        pb.TranslateRequest(texts=["Redis has stopped but this still works."], target_language="ko"),
+        pb.TranslateRequest(
+            texts=["Redis has stopped but this still works."], target_language="ko"
+        ),
         timeout=60,
     ).translations[0]
     assert out.text.strip() and not out.cached and list(out.models) == ["demo-en-ko"]
@@ -120,9 +142,20 @@ def test_redis_stopped_requests_still_succeed(stub, cluster) -> None:
 def test_cli_translate_against_the_cluster(cluster) -> None:
     _, state, _ = cluster
     result = subprocess.run(
-        [sys.executable, "-m", "duta", "translate", "오늘 날씨가 좋네요.", "--to", "en",
-         "--address", state["router"]["address"]],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "duta",
+            "translate",
+            "오늘 날씨가 좋네요.",
+            "--to",
+            "en",
+            "--address",
+            state["router"]["address"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from duta.router import RouterSettings, WorkerEndpoint, build_router
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
@@ -44,7 +43,11 @@ def translate(stub, texts, target, **kwargs):
 
 
 def test_detects_routes_and_names_the_model(stub) -> None:
-    out = translate(stub, ["今天天气很好。我们去公园吧！", "今日はいい天気ですね。", "오늘 날씨가 좋네요."], "en")
+    out = translate(
+        stub,
+        ["今天天气很好。我们去公园吧！", "今日はいい天気ですね。", "오늘 날씨가 좋네요."],
+        "en",
+    )
     assert [t.detected_language for t in out] == ["zh-Hans", "ja", "ko"]
     assert [list(t.models) for t in out] == [["demo-zh-en"], ["demo-ja-en"], ["demo-ko-en"]]
     for t in out:
@@ -107,14 +110,45 @@ def test_return_sentences_breakdown(stub) -> None:
 @pytest.mark.parametrize(
     ("request_kwargs", "code", "message"),
     [
-        ({"texts": [], "target_language": "en"}, grpc.StatusCode.INVALID_ARGUMENT, "texts is empty"),
-        ({"texts": ["你好"], "target_language": ""}, grpc.StatusCode.INVALID_ARGUMENT, "target_language is empty"),
-        ({"texts": ["你好"], "target_language": "xx-Klingon-9"}, grpc.StatusCode.INVALID_ARGUMENT, "expected BCP-47"),
-        ({"texts": ["你好"], "target_language": "en", "source_language": "!!"}, grpc.StatusCode.INVALID_ARGUMENT, "source_language"),
-        ({"texts": ["你好"], "target_language": "th"}, grpc.StatusCode.FAILED_PRECONDITION, "zh-Hans→en"),
-        ({"texts": ["好" * 2001], "target_language": "en"}, grpc.StatusCode.INVALID_ARGUMENT, "at most 2000"),
-        ({"texts": ["你好"], "target_language": "en", "options": pb.TranslateOptions(beam_size=9)},
-         grpc.StatusCode.INVALID_ARGUMENT, "beam_size"),
+        (
+            {"texts": [], "target_language": "en"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "texts is empty",
+        ),
+        (
+            {"texts": ["你好"], "target_language": ""},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "target_language is empty",
+        ),
+        (
+            {"texts": ["你好"], "target_language": "xx-Klingon-9"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "expected BCP-47",
+        ),
+        (
+            {"texts": ["你好"], "target_language": "en", "source_language": "!!"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "source_language",
+        ),
+        (
+            {"texts": ["你好"], "target_language": "th"},
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "zh-Hans→en",
+        ),
+        (
+            {"texts": ["好" * 2001], "target_language": "en"},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "at most 2000",
+        ),
+        (
+            {
+                "texts": ["你好"],
+                "target_language": "en",
+                "options": pb.TranslateOptions(beam_size=9),
+            },
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "beam_size",
+        ),
     ],
 )
 def test_bad_requests_get_clear_errors(stub, request_kwargs, code, message) -> None:
@@ -132,11 +166,17 @@ def test_unknown_pair_lists_what_exists(stub) -> None:
 
 
 def test_detect_language_top_k_and_hints(stub) -> None:
-    reply = stub.DetectLanguage(pb.DetectLanguageRequest(texts=["今天天气很好", "안녕하세요"], top_k=2))
+    reply = stub.DetectLanguage(
+        pb.DetectLanguageRequest(texts=["今天天气很好", "안녕하세요"], top_k=2)
+    )
     assert [d.language for d in reply.detections] == ["zh-Hans", "ko"]
-    assert all(len(d.candidates) <= 2 and d.candidates[0].language == d.language for d in reply.detections)
+    assert all(
+        len(d.candidates) <= 2 and d.candidates[0].language == d.language for d in reply.detections
+    )
     assert reply.detections[1].script == "Hang"
-    hinted = stub.DetectLanguage(pb.DetectLanguageRequest(texts=["Saya suka makan nasi"], hints=["ms"]))
+    hinted = stub.DetectLanguage(
+        pb.DetectLanguageRequest(texts=["Saya suka makan nasi"], hints=["ms"])
+    )
     assert hinted.detections[0].language == "ms"
     with pytest.raises(grpc.RpcError) as info:
         stub.DetectLanguage(pb.DetectLanguageRequest(texts=[]))
@@ -157,9 +197,15 @@ def test_list_languages(stub) -> None:
 
 def test_translate_stream_answers_each_message(stub) -> None:
     requests = [
-        pb.TranslateStreamRequest(id="a", request=pb.TranslateRequest(texts=["你好。"], target_language="en")),
-        pb.TranslateStreamRequest(id="b", request=pb.TranslateRequest(texts=[], target_language="en")),
-        pb.TranslateStreamRequest(id="c", request=pb.TranslateRequest(texts=["こんにちは。"], target_language="en")),
+        pb.TranslateStreamRequest(
+            id="a", request=pb.TranslateRequest(texts=["你好。"], target_language="en")
+        ),
+        pb.TranslateStreamRequest(
+            id="b", request=pb.TranslateRequest(texts=[], target_language="en")
+        ),
+        pb.TranslateStreamRequest(
+            id="c", request=pb.TranslateRequest(texts=["こんにちは。"], target_language="en")
+        ),
     ]
     replies = {r.id: r for r in stub.TranslateStream(iter(requests))}
     assert set(replies) == {"a", "b", "c"}

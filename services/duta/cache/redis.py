@@ -49,7 +49,7 @@ class RedisCache:
         except (RedisError, OSError) as exc:
             self._trip(exc)
             return [None] * len(keys)
-        return list(values)
+        return [v if isinstance(v, str) or v is None else v.decode() for v in values]
 
     async def set_many(self, items: dict[str, str]) -> None:
         """Stores the items with the configured TTL; errors are logged, never raised."""

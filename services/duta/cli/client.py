@@ -50,14 +50,18 @@ def _translate(args: argparse.Namespace) -> int:
         route = "→".join(item.route_languages)
         note = " DEMO MODEL: random output, not a translation" if item.demo_output else ""
         models = ", ".join(item.models) or "none"
-        print(f"  [{route} via {models}{' (cached)' if item.cached else ''}]{note}", file=sys.stderr)
+        print(
+            f"  [{route} via {models}{' (cached)' if item.cached else ''}]{note}", file=sys.stderr
+        )
     return 0
 
 
 def _detect(args: argparse.Namespace) -> int:
     channel, stub = _stub(args.address)
     with channel:
-        request = pb.DetectLanguageRequest(texts=_read_texts(args), hints=args.hints, top_k=args.top_k)
+        request = pb.DetectLanguageRequest(
+            texts=_read_texts(args), hints=args.hints, top_k=args.top_k
+        )
         response = _call(stub.DetectLanguage, request, args.timeout)
     if args.json:
         print(json.dumps(MessageToDict(response), ensure_ascii=False, indent=2))
@@ -76,7 +80,9 @@ def register(sub: argparse._SubParsersAction, default_address: str) -> None:
     ):
         parser = sub.add_parser(name, help=help_text)
         parser.add_argument("text", nargs="*", help="texts (none or '-': one per line on stdin)")
-        parser.add_argument("--address", default=default_address, help="router host:port (env DUTA_ADDRESS)")
+        parser.add_argument(
+            "--address", default=default_address, help="router host:port (env DUTA_ADDRESS)"
+        )
         parser.add_argument("--timeout", type=float, default=60.0, help="seconds")
         parser.add_argument("--json", action="store_true", help="print the full response as JSON")
         parser.set_defaults(func=func)

@@ -51,7 +51,9 @@ def _serve_worker(args: argparse.Namespace) -> int:
 def _add_serve(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="run one service in the foreground")
     which = serve.add_subparsers(dest="service", required=True)
-    router = which.add_parser("router", help="the public Translator service (language ID, routing, cache)")
+    router = which.add_parser(
+        "router", help="the public Translator service (language ID, routing, cache)"
+    )
     router.add_argument("--config", help="routes/settings YAML file (workers, redis_url, limits)")
     router.add_argument("--port", type=int, help="gRPC port (default 50051; 0 picks a free one)")
     router.add_argument("--host", help="interface to bind (default 0.0.0.0)")

@@ -91,20 +91,40 @@ class Cluster:
         for model in model_dirs(self.models):
             port = free_port(self.host)
             self.workers[model.name] = self._spawn(
-                "worker", model.name, "serve", "worker", "--model", str(model),
-                "--host", self.host, "--port", str(port),
+                "worker",
+                model.name,
+                "serve",
+                "worker",
+                "--model",
+                str(model),
+                "--host",
+                self.host,
+                "--port",
+                str(port),
             )
             self.worker_ports[model.name] = port
         for name, port in self.worker_ports.items():
             wait_serving(f"{self.host}:{port}", timeout, self.workers[name])
-        routes = {"workers": [{"address": f"{self.host}:{p}", "name": n} for n, p in self.worker_ports.items()]}
+        routes: dict[str, object] = {
+            "workers": [
+                {"address": f"{self.host}:{p}", "name": n} for n, p in self.worker_ports.items()
+            ]
+        }
         if self.redis_url:
             routes["redis_url"] = self.redis_url
         config = self.workdir / "routes.yaml"
         config.write_text(yaml.safe_dump(routes))
         self.router = self._spawn(
-            "router", "router", "serve", "router", "--config", str(config),
-            "--host", self.host, "--port", str(self.port),
+            "router",
+            "router",
+            "serve",
+            "router",
+            "--config",
+            str(config),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
         )
         wait_serving(self.address, timeout, self.router)
 
@@ -136,7 +156,9 @@ class Cluster:
     def _spawn(self, kind: str, name: str, *argv: str) -> subprocess.Popen:
         log = open(self.workdir / f"{kind}-{name}.log", "ab")  # noqa: SIM115 - owned by the child
         return subprocess.Popen(
-            [sys.executable, "-m", "duta", *argv], stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "duta", *argv],
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
 
@@ -150,7 +172,8 @@ class Cluster:
         log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115 - owned by the child
         self.redis = subprocess.Popen(
             [binary, "--port", str(port), "--bind", self.host, "--save", "", "--appendonly", "no"],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -159,7 +182,9 @@ class Cluster:
                     self.redis_url = f"redis://{self.host}:{port}/0"
                     return
             time.sleep(0.1)
-        raise RuntimeError(f"redis-server did not listen on port {port}; see {self.workdir}/redis.log")
+        raise RuntimeError(
+            f"redis-server did not listen on port {port}; see {self.workdir}/redis.log"
+        )
 
 
 def ensure_models(root: Path) -> None:
@@ -180,8 +205,12 @@ def _interrupt(signum: int, frame: object) -> None:
 def _up(args: argparse.Namespace) -> int:
     models = Path(args.models)
     ensure_models(models)
-    cluster = Cluster(models=models, host=args.host, port=args.port or free_port(args.host),
-                      use_redis=not args.no_redis)
+    cluster = Cluster(
+        models=models,
+        host=args.host,
+        port=args.port or free_port(args.host),
+        use_redis=not args.no_redis,
+    )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         cluster.start(timeout=args.timeout)
@@ -209,14 +238,18 @@ def _up(args: argparse.Namespace) -> int:
 
 def _print_ready(cluster: Cluster) -> None:
     cache = cluster.redis_url or "in-process LRU"
-    print(f"Duta is up: router at {cluster.address} ({len(cluster.workers)} workers, cache: {cache})")
+    print(
+        f"Duta is up: router at {cluster.address} ({len(cluster.workers)} workers, cache: {cache})"
+    )
     for name, port in cluster.worker_ports.items():
         print(f"  worker {name} at {cluster.host}:{port}")
     print(f"  logs: {cluster.workdir}")
     print("Try:")
     print(f"  duta translate '今天天气很好' --to en --address {cluster.address}")
-    print(f"  grpcurl -plaintext -d '{{\"texts\":[\"今天天气很好\"],\"target_language\":\"en\"}}' "
-          f"{cluster.address} duta.v1.Translator/Translate")
+    print(
+        f'  grpcurl -plaintext -d \'{{"texts":["今天天气很好"],"target_language":"en"}}\' '
+        f"{cluster.address} duta.v1.Translator/Translate"
+    )
     print("Ctrl+C stops everything.", flush=True)
 
 
@@ -227,6 +260,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=50051, help="router port (0: a free one)")
     parser.add_argument("--no-redis", action="store_true", help="use the in-process cache")
-    parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for each part")
+    parser.add_argument(
+        "--timeout", type=float, default=180.0, help="seconds to wait for each part"
+    )
     parser.add_argument("--state-file", help="write addresses and pids here as JSON once up")
     parser.set_defaults(func=_up)

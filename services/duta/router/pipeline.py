@@ -93,14 +93,16 @@ class Pipeline:
         outcomes: dict[int, list[Outcome]] = {}
         groups = list(by_plan.values())
         results = await asyncio.gather(*(self._run_group(group, req) for group in groups))
-        for group, result in zip(groups, results, strict=True):
+        for result in results:
             outcomes.update(result)
         return [self._assemble(item, outcomes.get(item.index, []), req) for item in texts]
 
     def _prepare(self, req: Request) -> list[_Text]:
         plans: dict[tuple[str, str], RoutePlan] = {}
         detections = (
-            self.detector.detect_many(req.texts, hints=req.hints or None) if not req.source else None
+            self.detector.detect_many(req.texts, hints=req.hints or None)
+            if not req.source
+            else None
         )
         prepared = []
         for index, text in enumerate(req.texts):
@@ -113,7 +115,8 @@ class Pipeline:
                     plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
                 plan = plans[key]
             pieces = segment(text, None if source == UNDETERMINED else source)
-            sentences, layout = [], []
+            sentences: list[str] = []
+            layout: list[tuple[int, int]] = []
             if plan is not None:
                 for piece in pieces:
                     if not piece.translate:
@@ -172,7 +175,9 @@ class Pipeline:
         for key, value in zip(keys, cached, strict=True):
             if value is not None:
                 found[key] = _decode(value, model)
-        missing = list(dict.fromkeys(s for s, k in zip(sentences, keys, strict=True) if k not in found))
+        missing = list(
+            dict.fromkeys(s for s, k in zip(sentences, keys, strict=True) if k not in found)
+        )
         fresh: dict[str, WorkerResult] = {}
         if missing:
             results = await hop.pool.translate(
@@ -234,7 +239,7 @@ class Pipeline:
         translation.text = "".join(parts)
         models = list(dict.fromkeys(m for o in outcomes for m in o.models))
         translation.models[:] = models
-        translation.route = max(o.route for o in outcomes)
+        translation.route = max(o.route for o in outcomes)  # type: ignore[assignment]
         translation.route_languages[:] = item.plan.languages
         translation.sentence_count = len(outcomes)
         translation.cached_sentence_count = sum(o.cached for o in outcomes)

@@ -130,7 +130,9 @@ class RoutingTable:
         names = []
         for pool in self.pools:
             if pool.info:
-                for s, t in itertools.product(pool.info.source_languages, pool.info.target_languages):
+                for s, t in itertools.product(
+                    pool.info.source_languages, pool.info.target_languages
+                ):
                     if s != t:
                         names.append(f"{s}→{t}")
         return sorted(set(names))

@@ -80,7 +80,12 @@ async def serve(settings: RouterSettings) -> None:
     router = build_router(settings)
     await router.start(settings.worker_refresh_seconds)
     known = sum(1 for p in router.pools if p.info)
-    logger.info("router serving on port %d; %d/%d worker pools answered", router.service.port, known, len(router.pools))
+    logger.info(
+        "router serving on port %d; %d/%d worker pools answered",
+        router.service.port,
+        known,
+        len(router.pools),
+    )
     try:
         await serve_forever(router.service, settings.grace_seconds)
     finally:

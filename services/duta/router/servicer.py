@@ -93,7 +93,7 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
         reader = asyncio.create_task(read())
         try:
             while (item := await queue.get()) is not done:
-                yield item
+                yield item  # type: ignore[misc]
             await reader
         finally:
             reader.cancel()
@@ -109,9 +109,7 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             raise InvalidArgument(f"top_k {request.top_k} is too large; allowed: 0–{MAX_TOP_K}")
         hints = tuple(canonical(h, "hints") for h in request.hints)
         top_k = request.top_k or 3
-        detections = await asyncio.to_thread(
-            self.detector.detect_many, texts, hints or None, top_k
-        )
+        detections = await asyncio.to_thread(self.detector.detect_many, texts, hints or None, top_k)
         return pb.DetectLanguageResponse(
             detections=[
                 pb.Detection(
@@ -130,8 +128,12 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
     async def ListLanguages(
         self, request: pb.ListLanguagesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListLanguagesResponse:
-        source = canonical(request.source_language, "source_language") if request.source_language else ""
-        target = canonical(request.target_language, "target_language") if request.target_language else ""
+        source = (
+            canonical(request.source_language, "source_language") if request.source_language else ""
+        )
+        target = (
+            canonical(request.target_language, "target_language") if request.target_language else ""
+        )
         response = pb.ListLanguagesResponse()
         for plan in self.table.servable_pairs():
             if (source and plan.source != source) or (target and plan.target != target):
@@ -173,16 +175,22 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
                 "target_language is empty: give a BCP-47 code such as 'en', 'zh-Hans', 'ja'"
             )
         target = canonical(request.target_language, "target_language")
-        source = canonical(request.source_language, "source_language") if request.source_language else ""
+        source = (
+            canonical(request.source_language, "source_language") if request.source_language else ""
+        )
         opts = request.options
         if opts.beam_size > MAX_BEAM:
-            raise InvalidArgument(f"options.beam_size {opts.beam_size} is too large; allowed: 0–{MAX_BEAM}")
+            raise InvalidArgument(
+                f"options.beam_size {opts.beam_size} is too large; allowed: 0–{MAX_BEAM}"
+            )
         if not 0.0 <= opts.escalation_threshold <= 1.0:
             raise InvalidArgument("options.escalation_threshold must be between 0 and 1")
         if request.format == pb.TEXT_FORMAT_HTML:
             raise Unimplemented("format TEXT_FORMAT_HTML is not implemented yet; send plain text")
         if opts.glossary or opts.do_not_translate:
-            raise Unimplemented("options.glossary and options.do_not_translate are not implemented yet")
+            raise Unimplemented(
+                "options.glossary and options.do_not_translate are not implemented yet"
+            )
         return Request(
             texts=texts,
             source=source,
@@ -199,7 +207,9 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
     def _check_sizes(self, texts: Sequence[str]) -> None:
         limits = self.settings
         if len(texts) > limits.max_texts:
-            raise InvalidArgument(f"{len(texts)} texts in one call; at most {limits.max_texts} are allowed")
+            raise InvalidArgument(
+                f"{len(texts)} texts in one call; at most {limits.max_texts} are allowed"
+            )
         total = 0
         for index, text in enumerate(texts):
             total += len(text)

@@ -43,7 +43,9 @@ class RouterSettings(BaseSettings):
     max_text_chars: int = Field(20_000, ge=1, description="Characters per text.")
     max_request_chars: int = Field(500_000, ge=1, description="Characters per call, all texts.")
     worker_timeout_seconds: float = Field(60.0, gt=0)
-    worker_refresh_seconds: float = Field(10.0, gt=0, description="How often worker Info is polled.")
+    worker_refresh_seconds: float = Field(
+        10.0, gt=0, description="How often worker Info is polled."
+    )
     detect_threads: int = Field(2, ge=1)
     grace_seconds: float = Field(20.0, ge=0)
     log_level: str = "INFO"

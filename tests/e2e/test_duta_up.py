@@ -12,9 +12,9 @@ from pathlib import Path
 
 import grpc
 import pytest
+
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
-
 from tests.conftest import free_port
 
 TEXTS = [

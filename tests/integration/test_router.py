@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
+
 from duta.router import RouterSettings, WorkerEndpoint, build_router
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
@@ -222,3 +223,32 @@ def test_redis_outage_never_fails_a_request(stub, redis_server) -> None:
         assert out[0].text and not out[0].cached
     finally:
         redis_server.start()
+
+
+def test_prometheus_metrics_count_rpcs_and_cache(stub) -> None:
+    import urllib.request
+
+    from prometheus_client import REGISTRY
+
+    from duta.common.server import start_metrics_server
+    from tests.conftest import free_port
+
+    def sample(name, labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    ok = {"method": "/duta.v1.Translator/Translate", "code": "OK"}
+    bad = {"method": "/duta.v1.Translator/Translate", "code": "INVALID_ARGUMENT"}
+    hits = {"model": "demo-ko-en", "cache": "hit"}
+    before = sample("duta_grpc_requests_total", ok), sample("duta_grpc_requests_total", bad)
+    hits_before = sample("duta_router_sentences_total", hits)
+    translate(stub, ["메트릭 테스트 문장입니다."], "en")
+    translate(stub, ["메트릭 테스트 문장입니다."], "en")
+    with pytest.raises(grpc.RpcError):
+        translate(stub, [], "en")
+    assert sample("duta_grpc_requests_total", ok) == before[0] + 2
+    assert sample("duta_grpc_requests_total", bad) == before[1] + 1
+    assert sample("duta_router_sentences_total", hits) == hits_before + 1
+    port = free_port()
+    start_metrics_server(port)
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    assert "duta_router_sentences_total" in body and "duta_grpc_request_seconds_bucket" in body

@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from prometheus_client import Counter, Histogram
 
 from duta.common.errors import DutaError
 from duta.common.logging import request_id
 
 logger = logging.getLogger(__name__)
 
+RPCS = Counter(
+    "duta_grpc_requests_total", "RPCs answered, by method and status.", ["method", "code"]
+)
+RPC_SECONDS = Histogram(
+    "duta_grpc_request_seconds",
+    "RPC latency, by method.",
+    ["method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
+
+def _record(method: str, code: grpc.StatusCode, started: float) -> None:
+    RPCS.labels(method, code.name).inc()
+    RPC_SECONDS.labels(method).observe(time.perf_counter() - started)
+
 
 def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
         _bind_request_id(context)
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
         try:
             return await behavior(request, context)
         except DutaError as exc:
+            code = exc.code
             await context.abort(exc.code, str(exc))
         except (grpc.aio.AbortError, grpc.aio.UsageError):
+            code = _code_of(context)
+            raise
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
             raise
         except Exception:
+            code = grpc.StatusCode.INTERNAL
             logger.exception("unhandled error in %s", method)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+        finally:
+            _record(method, code, started)
 
     return handler
 
@@ -34,18 +62,33 @@ def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callabl
 def _wrap_stream(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
     async def handler(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
         _bind_request_id(context)
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
         try:
             async for item in behavior(request_or_iterator, context):
                 yield item
         except DutaError as exc:
+            code = exc.code
             await context.abort(exc.code, str(exc))
         except (grpc.aio.AbortError, grpc.aio.UsageError):
+            code = _code_of(context)
+            raise
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
             raise
         except Exception:
+            code = grpc.StatusCode.INTERNAL
             logger.exception("unhandled error in %s", method)
             await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+        finally:
+            _record(method, code, started)
 
     return handler
+
+
+def _code_of(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+    code = context.code()
+    return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
 
 
 def _bind_request_id(context: grpc.aio.ServicerContext) -> None:

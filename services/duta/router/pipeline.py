@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from duta.cache import Cache, cache_key
 from duta.langid import Detection, Detector
 from duta.langid.codes import UNDETERMINED, base_language, same_language
+from duta.router import metrics
 from duta.router.pools import WorkerResult
 from duta.router.routing import Hop, RoutePlan, RoutingTable, script_of
 from duta.router.settings import RouterSettings
@@ -95,7 +96,10 @@ class Pipeline:
         results = await asyncio.gather(*(self._run_group(group, req) for group in groups))
         for result in results:
             outcomes.update(result)
-        return [self._assemble(item, outcomes.get(item.index, []), req) for item in texts]
+        translations = [self._assemble(item, outcomes.get(item.index, []), req) for item in texts]
+        for translation in translations:
+            metrics.TEXTS.labels(pb.Route.Name(translation.route)).inc()
+        return translations
 
     def _prepare(self, req: Request) -> list[_Text]:
         plans: dict[tuple[str, str], RoutePlan] = {}
@@ -107,6 +111,8 @@ class Pipeline:
         prepared = []
         for index, text in enumerate(req.texts):
             detection = detections[index] if detections else None
+            if detection is not None:
+                metrics.DETECTIONS.labels(detection.language).inc()
             source = req.source or (detection.language if detection else UNDETERMINED)
             plan = None
             if source != UNDETERMINED and not _passthrough(source, req.target):
@@ -191,6 +197,9 @@ class Pipeline:
                         for s, r in fresh.items()
                     }
                 )
+        hits = len(sentences) - sum(1 for k in keys if k not in found)
+        metrics.SENTENCES.labels(hop.pool.name, "hit").inc(hits)
+        metrics.SENTENCES.labels(hop.pool.name, "miss").inc(len(sentences) - hits)
         return [
             (found[k], True) if k in found else (fresh[s], False)
             for s, k in zip(sentences, keys, strict=True)

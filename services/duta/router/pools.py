@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import grpc
 
 from duta.common.errors import InvalidArgument, Overloaded, ServiceUnavailable
+from duta.router import metrics
 from duta.router.settings import WorkerEndpoint
 from duta.v1 import worker_pb2, worker_pb2_grpc
 
@@ -101,6 +102,7 @@ class WorkerPool:
         try:
             reply = await self.stub.Translate(request, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
+            metrics.WORKER_ERRORS.labels(self.name, exc.code().name).inc()
             raise _map_worker_error(self.name, exc) from exc
         model = f"{reply.model_id}@{reply.revision}"
         return [WorkerResult(h.text, h.score, model, reply.demo) for h in reply.hypotheses]

@@ -1,0 +1,21 @@
+"""Prometheus metrics of the router (served on `metrics_port` when set).
+
+Per-RPC counts and latencies are recorded for every service by the common interceptor.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+TEXTS = Counter("duta_router_texts_total", "Texts translated, by route.", ["route"])
+SENTENCES = Counter(
+    "duta_router_sentences_total", "Sentences per model hop, by cache result.", ["model", "cache"]
+)
+WORKER_ERRORS = Counter(
+    "duta_router_worker_errors_total",
+    "Failed worker calls, by model and status.",
+    ["model", "code"],
+)
+DETECTIONS = Counter(
+    "duta_router_detections_total", "Texts whose language was detected.", ["language"]
+)

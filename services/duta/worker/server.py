@@ -18,21 +18,36 @@ SERVICE_NAME = worker_pb2.DESCRIPTOR.services_by_name["Worker"].full_name
 
 
 def build_server(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]:
-    """Builds the worker's gRPC server; attach an Engine to the servicer once loaded."""
+    """Builds the worker's gRPC server; `load` attaches the Engine to the servicer.
+
+    On shutdown (`GrpcService.shutdown`) the servicer's drain hook refuses new calls and
+    finishes every accepted sentence before the server stops.
+    """
     executor = ThreadPoolExecutor(max_workers=settings.inter_threads, thread_name_prefix="ct2")
     servicer = WorkerServicer(settings, executor)
     service = build_grpc_server(
         f"{settings.host}:{settings.port}",
         [(worker_pb2_grpc.add_WorkerServicer_to_server, servicer, SERVICE_NAME)],
     )
+    service.on_drain.append(servicer.drain)
     return service, servicer
 
 
 async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
-    """Loads and warms the model off the event loop, then reports SERVING."""
+    """Loads the model off the event loop, warms every replica up, then reports SERVING.
+
+    Raises:
+        ModelDirError: the model directory cannot be served.
+    """
     loop = asyncio.get_running_loop()
     engine = await loop.run_in_executor(servicer.executor, Engine, servicer.settings)
-    await loop.run_in_executor(servicer.executor, engine.warm_up)
+    # One warm-up batch per replica, concurrently, so each replica has run once.
+    await asyncio.gather(
+        *(
+            loop.run_in_executor(servicer.executor, engine.warm_up)
+            for _ in range(servicer.settings.inter_threads)
+        )
+    )
     servicer.attach(engine)
     await service.set_serving(True)
     logger.info("worker %s serving on port %d", engine.metadata.id, service.port)
@@ -40,13 +55,22 @@ async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
 
 
 async def serve(settings: WorkerSettings) -> None:
-    """Listens at once (health NOT_SERVING), loads the model, serves until SIGTERM/SIGINT."""
+    """Listens at once (health NOT_SERVING), loads the model, serves until SIGTERM/SIGINT.
+
+    Raises:
+        ModelDirError: the model directory cannot be served (the server is stopped first).
+    """
     start_metrics_server(settings.metrics_port)
     service, servicer = build_server(settings)
     await service.server.start()
     await service.set_serving(False)
     try:
-        await load(service, servicer)
+        try:
+            await load(service, servicer)
+        except BaseException:
+            await service.server.stop(0)
+            raise
         await serve_forever(service, settings.grace_seconds)
+        await servicer.close()
     finally:
         servicer.executor.shutdown(wait=True)

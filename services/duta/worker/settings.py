@@ -10,33 +10,59 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _default_threads() -> int:
-    return max(1, os.cpu_count() or 1)
+def available_cores() -> int:
+    """CPU cores this process may run on (the container's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class WorkerSettings(BaseSettings):
-    """Everything a worker process needs; every knob has a default except the model."""
+    """Everything a worker process needs; every knob has a default except the model.
+
+    Threads: CTranslate2 keeps `inter_threads` model replicas, each running one batch with
+    `intra_threads` threads. The default, one replica per core with one thread each, fills the
+    cores without oversubscribing them and is the fastest setting measured on CPU (MODELS.md).
+    """
 
     model_config = SettingsConfigDict(env_prefix="DUTA_WORKER_", frozen=True, extra="forbid")
 
     model: Path = Field(Path("model"), description="Model directory to serve.")
-    source: str | None = Field(None, description="Source language when the directory has no duta.json.")
-    target: str | None = Field(None, description="Target language when the directory has no duta.json.")
+    source: str | None = Field(
+        None, description="Source language when the directory has no duta.json."
+    )
+    target: str | None = Field(
+        None, description="Target language when the directory has no duta.json."
+    )
     host: str = "0.0.0.0"
     port: int = 50052
     metrics_port: int | None = Field(None, description="Prometheus HTTP port; None disables.")
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: CUDA when present.")
     compute_type: str = Field("auto", description="auto: int8 on CPU, int8_float16 on CUDA.")
-    inter_threads: int = Field(default_factory=_default_threads, ge=1)
-    intra_threads: int = Field(1, ge=0)
-    beam_size: int = Field(2, ge=1, le=8)
-    max_input_tokens: int = Field(256, ge=1)
+    inter_threads: int = Field(default_factory=available_cores, ge=1, description="Replicas.")
+    intra_threads: int = Field(1, ge=0, description="Threads per replica; 0: CTranslate2 picks.")
+    beam_size: int = Field(2, ge=1, le=8, description="Default beam size.")
+    max_input_tokens: int = Field(256, ge=1, description="Longest sentence, in source tokens.")
     max_sentences_per_call: int = Field(512, ge=1)
-    max_batch_tokens: int = Field(4096, ge=1)
-    decoding_ratio: float = Field(1.5, gt=0, description="max output tokens ≈ ratio × input + extra")
+    # Dynamic batching.
+    batching: bool = Field(True, description="Merge concurrent calls; off: one call at a time.")
+    max_batch_tokens: int = Field(4096, ge=1, description="Source-token budget of one batch.")
+    max_wait_ms: float = Field(
+        5.0, ge=0, description="How long a batch may wait to fill while others are running."
+    )
+    max_queue_tokens: int = Field(
+        65536,
+        ge=1,
+        description="Source tokens accepted and unfinished; beyond: RESOURCE_EXHAUSTED.",
+    )
+    # Run-away guards.
+    decoding_ratio: float = Field(
+        1.5, gt=0, description="max output tokens ≈ ratio × input + extra"
+    )
     decoding_extra: int = Field(10, ge=0)
-    max_decoding_length: int = Field(512, ge=1)
-    no_repeat_ngram_size: int = Field(0, ge=0)
-    repetition_penalty: float = Field(1.0, gt=0)
-    grace_seconds: float = Field(20.0, ge=0)
+    max_decoding_length: int = Field(512, ge=1, description="Absolute cap on output tokens.")
+    no_repeat_ngram_size: int = Field(0, ge=0, description="Forbid repeating n-grams; 0: off.")
+    repetition_penalty: float = Field(1.0, gt=0, description="> 1 penalises repeated tokens.")
+    grace_seconds: float = Field(20.0, ge=0, description="SIGTERM: time to finish queued work.")
     log_level: str = "INFO"

@@ -5,6 +5,7 @@ Compares Duta's detector with fastText (lid.176.ftz) alone and, when installed, 
 
     python bench/langid.py                       # held-out set
     python bench/langid.py --set dev             # development set (the one tuned on)
+    python bench/langid.py --source django       # only texts from real running text
     python bench/langid.py --speed-only
 
 A prediction counts as right when its base language equals the expected one
@@ -26,12 +27,13 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "langid"
 Predictor = Callable[[str], str]
 
 
-def load(name: str) -> list[tuple[str, str, str]]:
+def load(name: str, sources: set[str] | None = None) -> list[tuple[str, str, str]]:
     rows = []
     for line in (DATA / f"{name}.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            lang, cls, _source, text = line.split("\t", 3)
-            rows.append((lang, cls, text))
+            lang, cls, source, text = line.split("\t", 3)
+            if sources is None or source in sources:
+                rows.append((lang, cls, text))
     return rows
 
 
@@ -118,12 +120,18 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--set", default="heldout", choices=["heldout", "dev"])
+    parser.add_argument(
+        "--source",
+        action="append",
+        help="only rows from this source (wordfreq, cldr, spacy, django, faker); repeatable",
+    )
     parser.add_argument("--speed-only", action="store_true")
     args = parser.parse_args()
-    rows = load(args.set)
+    rows = load(args.set, set(args.source) if args.source else None)
     preds = predictors()
     if not args.speed_only:
-        print(f"set: {args.set} ({len(rows)} texts)\n")
+        where = f", sources {', '.join(args.source)}" if args.source else ""
+        print(f"set: {args.set} ({len(rows)} texts{where})\n")
         report(rows, preds)
     short = [text for _, cls, text in rows if cls in ("word", "pair", "char")]
     print("\nspeed, one thread, short texts (words and pairs):")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 
@@ -245,6 +247,9 @@ def test_prometheus_metrics_count_rpcs_and_cache(stub) -> None:
     translate(stub, ["메트릭 테스트 문장입니다."], "en")
     with pytest.raises(grpc.RpcError):
         translate(stub, [], "en")
+    deadline = time.monotonic() + 5  # the server records after the client has its answer
+    while sample("duta_grpc_requests_total", bad) < before[1] + 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert sample("duta_grpc_requests_total", ok) == before[0] + 2
     assert sample("duta_grpc_requests_total", bad) == before[1] + 1
     assert sample("duta_router_sentences_total", hits) == hits_before + 1

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -33,55 +34,44 @@ def _record(method: str, code: grpc.StatusCode, started: float) -> None:
     RPC_SECONDS.labels(method).observe(time.perf_counter() - started)
 
 
+@contextlib.asynccontextmanager
+async def _guarded(method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    """Binds a request id, maps errors to statuses, and records the RPC's metrics."""
+    _bind_request_id(context)
+    started = time.perf_counter()
+    code = grpc.StatusCode.OK
+    try:
+        yield
+    except DutaError as exc:
+        code = exc.code
+        await context.abort(exc.code, str(exc))
+    except (grpc.aio.AbortError, grpc.aio.UsageError):
+        code = _code_of(context)
+        raise
+    except asyncio.CancelledError:
+        code = grpc.StatusCode.CANCELLED
+        raise
+    except Exception:
+        code = grpc.StatusCode.INTERNAL
+        logger.exception("unhandled error in %s", method)
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+    finally:
+        _record(method, code, started)
+
+
 def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        _bind_request_id(context)
-        started = time.perf_counter()
-        code = grpc.StatusCode.OK
-        try:
+        async with _guarded(method, context):
             return await behavior(request, context)
-        except DutaError as exc:
-            code = exc.code
-            await context.abort(exc.code, str(exc))
-        except (grpc.aio.AbortError, grpc.aio.UsageError):
-            code = _code_of(context)
-            raise
-        except asyncio.CancelledError:
-            code = grpc.StatusCode.CANCELLED
-            raise
-        except Exception:
-            code = grpc.StatusCode.INTERNAL
-            logger.exception("unhandled error in %s", method)
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
-        finally:
-            _record(method, code, started)
 
     return handler
 
 
 def _wrap_stream(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
     async def handler(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-        _bind_request_id(context)
-        started = time.perf_counter()
-        code = grpc.StatusCode.OK
-        try:
+        async with _guarded(method, context):
             async for item in behavior(request_or_iterator, context):
                 yield item
-        except DutaError as exc:
-            code = exc.code
-            await context.abort(exc.code, str(exc))
-        except (grpc.aio.AbortError, grpc.aio.UsageError):
-            code = _code_of(context)
-            raise
-        except asyncio.CancelledError:
-            code = grpc.StatusCode.CANCELLED
-            raise
-        except Exception:
-            code = grpc.StatusCode.INTERNAL
-            logger.exception("unhandled error in %s", method)
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
-        finally:
-            _record(method, code, started)
 
     return handler
 

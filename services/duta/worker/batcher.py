@@ -171,6 +171,16 @@ class Batcher:
                 retry,
             )
 
+    @property
+    def inflight_tokens(self) -> int:
+        """Source tokens accepted and not yet finished (what the queue budget counts)."""
+        return self._inflight_tokens
+
+    @property
+    def inflight_sentences(self) -> int:
+        """Sentences accepted and not yet finished."""
+        return self._inflight_sentences
+
     def retry_after(self) -> float:
         """Seconds until the queued work is likely done (a hint for rejected callers)."""
         rate = self._rate * self.slots

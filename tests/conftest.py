@@ -142,6 +142,7 @@ class WorkerCluster:
         for service in self.services.values():
             self.loop.run(service.server.stop(0))
         for servicer in self.servicers.values():
+            self.loop.run(servicer.close())  # stops the batcher task
             servicer.executor.shutdown(wait=False)
 
 

@@ -257,3 +257,26 @@ def test_prometheus_metrics_count_rpcs_and_cache(stub) -> None:
     start_metrics_server(port)
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     assert "duta_router_sentences_total" in body and "duta_grpc_request_seconds_bucket" in body
+
+
+def test_traditional_source_is_simplified_for_a_simplified_model(stub) -> None:
+    out = translate(
+        stub,
+        ["今天天氣很好，我們去學校。"],
+        "en",
+        options=pb.TranslateOptions(return_sentences=True),
+    )[0]
+    assert out.detected_language == "zh-Hant"
+    assert list(out.models) == ["demo-zh-en"]
+    assert out.sentences[0].source == "今天天气很好，我们去学校。"  # what the model saw
+
+
+def test_traditional_target_from_a_simplified_model(stub) -> None:
+    from duta.text import to_chinese_variant
+
+    out = translate(stub, ["The weather is nice today."], "zh-TW")[0]
+    assert list(out.models) == ["demo-en-zh"] and out.route == pb.ROUTE_DIRECT
+    assert list(out.route_languages) == ["en", "zh-Hant-TW"]
+    simplified = translate(stub, ["The weather is nice today."], "zh-Hans")[0].text
+    assert out.text == to_chinese_variant(simplified, "zh-Hant-TW")
+    assert out.text != simplified  # the demo model's output has characters OpenCC changes

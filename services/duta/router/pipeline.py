@@ -17,7 +17,7 @@ from duta.langid import Detection, Detector
 from duta.langid.codes import UNDETERMINED, base_language, same_language
 from duta.router import metrics
 from duta.router.pools import WorkerResult
-from duta.router.routing import Hop, RoutePlan, RoutingTable, script_of
+from duta.router.routing import Hop, RoutePlan, RoutingTable, script_differs, script_of
 from duta.router.settings import RouterSettings
 from duta.text import Piece, normalize_for_model, segment, split_long, to_chinese_variant
 from duta.v1 import translator_pb2 as pb
@@ -55,6 +55,7 @@ class Outcome:
     """The translation of one sentence along its route."""
 
     text: str
+    source: str = ""  # the sentence as the first model saw it
     confidence: float = 1.0
     cached: bool = True
     models: list[str] = field(default_factory=list)
@@ -155,7 +156,7 @@ class Pipeline:
         current = sentences
         if plan.convert_source:
             current = [to_chinese_variant(s, plan.hops[0].source) for s in current]
-        outcomes = [Outcome(text="", route=plan.kind) for _ in sentences]
+        outcomes = [Outcome(text="", source=s, route=plan.kind) for s in current]
         for hop in plan.hops:
             results = await self._run_hop(hop, current, req)
             for outcome, (result, cached) in zip(outcomes, results, strict=True):
@@ -165,10 +166,10 @@ class Pipeline:
                 outcome.models.append(hop.pool.name)
                 outcome.demo = outcome.demo or result.demo
             current = [o.text for o in outcomes]
-        await self._escalate(plan, sentences, outcomes, req)
         if plan.convert_target:
             for outcome in outcomes:
                 outcome.text = to_chinese_variant(outcome.text, plan.target)
+        await self._escalate(plan, sentences, outcomes, req)
         return outcomes
 
     async def _run_hop(
@@ -215,10 +216,15 @@ class Pipeline:
         low = [i for i, o in enumerate(outcomes) if o.confidence < threshold]
         if hop is None or not low:
             return
-        results = await self._run_hop(hop, [sentences[i] for i in low], req)
-        for i, (result, cached) in zip(low, results, strict=True):
+        inputs = [sentences[i] for i in low]
+        if script_differs(plan.source, hop.source):
+            inputs = [to_chinese_variant(s, hop.source) for s in inputs]
+        results = await self._run_hop(hop, inputs, req)
+        convert = script_differs(plan.target, hop.target)
+        for i, text, (result, cached) in zip(low, inputs, results, strict=True):
             outcomes[i] = Outcome(
-                text=result.text,
+                text=to_chinese_variant(result.text, plan.target) if convert else result.text,
+                source=text,
                 confidence=math.exp(min(result.score, 0.0)),
                 cached=cached,
                 models=[*outcomes[i].models, hop.pool.name],
@@ -256,9 +262,9 @@ class Pipeline:
         translation.confidence = min(o.confidence for o in outcomes)
         translation.demo_output = any(o.demo for o in outcomes)
         if req.return_sentences:
-            for sentence, outcome in zip(item.sentences, outcomes, strict=True):
+            for outcome in outcomes:
                 translation.sentences.add(
-                    source=sentence,
+                    source=outcome.source,
                     text=outcome.text,
                     cached=outcome.cached,
                     confidence=outcome.confidence,

@@ -160,12 +160,12 @@ class RoutingTable:
             hops=hops,
             source=source,
             target=target,
-            convert_source=_script_differs(source, hops[0].source),
-            convert_target=_script_differs(target, hops[-1].target),
+            convert_source=script_differs(source, hops[0].source),
+            convert_target=script_differs(target, hops[-1].target),
         )
 
 
-def _script_differs(requested: str, model: str) -> bool:
+def script_differs(requested: str, model: str) -> bool:
     """True when a Chinese text must be converted between the requested and model scripts.
 
     A model code without a script (`zh`) is taken as Simplified, which is what such models

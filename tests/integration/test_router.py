@@ -274,9 +274,21 @@ def test_traditional_source_is_simplified_for_a_simplified_model(stub) -> None:
 def test_traditional_target_from_a_simplified_model(stub) -> None:
     from duta.text import to_chinese_variant
 
-    out = translate(stub, ["The weather is nice today."], "zh-TW")[0]
-    assert list(out.models) == ["demo-en-zh"] and out.route == pb.ROUTE_DIRECT
-    assert list(out.route_languages) == ["en", "zh-Hant-TW"]
-    simplified = translate(stub, ["The weather is nice today."], "zh-Hans")[0].text
-    assert out.text == to_chinese_variant(simplified, "zh-Hant-TW")
-    assert out.text != simplified  # the demo model's output has characters OpenCC changes
+    words = [
+        "apple",
+        "house",
+        "river",
+        "mountain",
+        "teacher",
+        "student",
+        "music",
+        "language",
+        "water",
+        "fire",
+    ]
+    texts = [f"The {word} is here." for word in words]
+    out = translate(stub, texts, "zh-TW")
+    assert all(list(t.models) == ["demo-en-zh"] and t.route == pb.ROUTE_DIRECT for t in out)
+    assert list(out[0].route_languages) == ["en", "zh-Hant-TW"]
+    simplified = [t.text for t in translate(stub, texts, "zh-Hans")]
+    assert [t.text for t in out] == [to_chinese_variant(s, "zh-Hant-TW") for s in simplified]

@@ -19,9 +19,20 @@ from collections.abc import Sequence
 from duta.langid._languages import ROWS
 from duta.langid.lexicon import RIVALS, word_votes
 
-__all__ = ["SHARED_SCRIPTS", "calibrate", "looks_like_code", "rescore", "script_allows"]
+__all__ = [
+    "CONFUSABLE",
+    "SHARED_SCRIPTS",
+    "calibrate",
+    "looks_like_code",
+    "rescore",
+    "script_allows",
+]
 
 SHARED_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab", "Deva", "Beng", "Hebr", "Tibt", "Ethi"})
+# Languages generic detectors mix up with a neighbour written in the same script.
+CONFUSABLE = frozenset(
+    {"id", "ms", "fil", "ceb", "tr", "az", "kk", "mn", "ky", "ru", "hi", "mr", "ne", "ur", "fa"}
+)
 
 # fastText labels that are not Duta languages but are close enough to one to count for it.
 _LABEL_ALIASES = {

@@ -82,7 +82,9 @@ for _code, _words in _MARKERS.items():
     for _word in _words.split():
         _WORDS.setdefault(_word, {})[_code] = _code
 _LOOKUP: dict[str, tuple[str, ...]] = {w: tuple(codes) for w, codes in _WORDS.items()}
-_TOKEN = re.compile(r"[\w\-]+")
+# \w does not match combining marks (Devanagari vowel signs, virama, Arabic harakat): without
+# the Indic blocks and the marks, "नहीं" would be cut into "नह" and "ह".
+_TOKEN = re.compile(r"[\w\u0900-\u0dff\u064b-\u065f\u0670\-]+")
 _SCRIPT_GROUPS = {
     "Latn": ("id", "ms", "fil", "ceb", "az", "tr"),
     "Deva": ("hi", "mr", "ne"),

@@ -1,0 +1,68 @@
+"""Short texts of shared scripts: lingua's second opinion and the marker words."""
+
+from __future__ import annotations
+
+import pytest
+
+from duta.langid import Detector
+from duta.langid.lexicon import word_votes
+from duta.langid.ngram import blend
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+@pytest.fixture(scope="module")
+def fasttext_only() -> Detector:
+    return Detector(ngram=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bahay", "fil"),  # fastText alone: Malay
+        ("kerana", "ms"),
+        ("boleh", "ms"),
+        ("нөхөр", "mn"),
+        ("бұл кітап", "kk"),
+        ("आहे", "mr"),
+        ("नहीं", "hi"),
+        ("ہے", "ur"),
+        ("əlbəttə", "az"),
+        ("teşekkürler", "tr"),
+    ],
+)
+def test_single_words_of_close_languages(detector: Detector, text: str, expected: str) -> None:
+    assert detector.detect(text).language == expected
+
+
+def test_lingua_changes_what_fasttext_alone_gets_wrong(
+    detector: Detector, fasttext_only: Detector
+) -> None:
+    assert fasttext_only.detect("bahay").language != "fil"
+    assert detector.detect("bahay").language == "fil"
+
+
+def test_marker_words_with_devanagari_vowel_signs() -> None:
+    # "नहीं" and "आहे" end in vowel signs, which \w alone does not match.
+    assert set(word_votes("नहीं", "Deva")) == {"hi"}
+    assert set(word_votes("आहे", "Deva")) == {"mr"}
+
+
+def test_blend_keeps_languages_lingua_does_not_know() -> None:
+    out = blend({"fr": 0.9, "id": 0.1}, {"id": 0.2, "ms": 0.8}, weight=0.8)
+    assert out["fr"] == pytest.approx(0.9)
+    assert out["ms"] > out["id"]
+    assert sum(out.values()) == pytest.approx(1.0)
+
+
+def test_blend_without_an_opinion_is_identity() -> None:
+    scored = {"id": 0.7, "ms": 0.3}
+    assert blend(scored, {}, weight=0.8) is scored
+
+
+def test_long_text_is_fasttext_and_rules(detector: Detector) -> None:
+    text = "Saya mau pergi ke kantor besok pagi"
+    assert detector.detect(text) == Detector(ngram=False).detect(text)

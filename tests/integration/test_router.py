@@ -292,3 +292,27 @@ def test_traditional_target_from_a_simplified_model(stub) -> None:
     assert list(out[0].route_languages) == ["en", "zh-Hant-TW"]
     simplified = [t.text for t in translate(stub, texts, "zh-Hans")]
     assert [t.text for t in out] == [to_chinese_variant(s, "zh-Hant-TW") for s in simplified]
+
+
+def test_html_keeps_markup_and_translates_text_nodes(stub) -> None:
+    document = (
+        '<p class="lead">今天天气很好。</p>\n<ul><li>我们去公园吧！</li></ul>'
+        '<pre>代码 &lt;不翻译&gt;</pre><span translate="no">品牌名</span><!-- 注释 -->'
+    )
+    out = translate(stub, [document], "en", format=pb.TEXT_FORMAT_HTML)[0]
+    assert out.detected_language == "zh-Hans" and list(out.models) == ["demo-zh-en"]
+    assert out.sentence_count == 2
+    assert out.text.startswith('<p class="lead">') and "</p>\n<ul><li>" in out.text
+    kept = '</li></ul><pre>代码 &lt;不翻译&gt;</pre><span translate="no">品牌名</span><!-- 注释 -->'
+    assert out.text.endswith(kept)
+    assert "今天" not in out.text.split("</p>")[0]  # the text node was translated
+
+
+def test_html_escapes_translations(stub) -> None:
+    document = "<b>Tom &amp; Jerry are friends.</b>"
+    out = translate(stub, [document], "ja", format=pb.TEXT_FORMAT_HTML)[0]
+    assert (
+        out.detected_language == "en" and out.text.startswith("<b>") and out.text.endswith("</b>")
+    )
+    inner = out.text[3:-4]
+    assert "<" not in inner and ">" not in inner

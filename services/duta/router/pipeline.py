@@ -6,6 +6,7 @@ The servicer validates the request and maps errors; everything between lives her
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import math
@@ -20,6 +21,7 @@ from duta.router.pools import WorkerResult
 from duta.router.routing import Hop, RoutePlan, RoutingTable, script_differs, script_of
 from duta.router.settings import RouterSettings
 from duta.text import Piece, normalize_for_model, segment, split_long, to_chinese_variant
+from duta.text.html import HtmlChunk, split_html, visible_text
 from duta.v1 import translator_pb2 as pb
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Request:
     pivot: bool
     escalation_threshold: float
     return_sentences: bool
+    html: bool = False
 
 
 @dataclass
@@ -70,6 +73,7 @@ class _Text:
     source: str
     plan: RoutePlan | None  # None: passthrough
     pieces: list[Piece]
+    escaped: list[bool]  # per piece: HTML text to escape again on output
     sentences: list[str]  # model input per translatable piece (may be split further)
     layout: list[tuple[int, int]]  # per translatable piece: (first sentence, count)
 
@@ -104,11 +108,11 @@ class Pipeline:
 
     def _prepare(self, req: Request) -> list[_Text]:
         plans: dict[tuple[str, str], RoutePlan] = {}
-        detections = (
-            self.detector.detect_many(req.texts, hints=req.hints or None)
-            if not req.source
-            else None
-        )
+        documents = [split_html(text) for text in req.texts] if req.html else None
+        detections = None
+        if not req.source:
+            visible = [visible_text(d) for d in documents] if documents else req.texts
+            detections = self.detector.detect_many(visible, hints=req.hints or None)
         prepared = []
         for index, text in enumerate(req.texts):
             detection = detections[index] if detections else None
@@ -121,20 +125,21 @@ class Pipeline:
                 if key not in plans:
                     plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
                 plan = plans[key]
-            pieces = segment(text, None if source == UNDETERMINED else source)
-            sentences: list[str] = []
-            layout: list[tuple[int, int]] = []
+            language = None if source == UNDETERMINED else source
+            pieces, escaped = _pieces(text, documents[index] if documents else None, language)
+            item = _Text(index, detection, source, plan, pieces, escaped, [], [])
             if plan is not None:
-                for piece in pieces:
-                    if not piece.translate:
-                        continue
-                    parts = split_long(
-                        normalize_for_model(piece.text), self._token_limit(plan), estimate_tokens
-                    )
-                    layout.append((len(sentences), len(parts)))
-                    sentences.extend(p for p in parts)
-            prepared.append(_Text(index, detection, source, plan, pieces, sentences, layout))
+                self._split_sentences(item, plan)
+            prepared.append(item)
         return prepared
+
+    def _split_sentences(self, item: _Text, plan: RoutePlan) -> None:
+        limit = self._token_limit(plan)
+        for piece in item.pieces:
+            if piece.translate:
+                parts = split_long(normalize_for_model(piece.text), limit, estimate_tokens)
+                item.layout.append((len(item.sentences), len(parts)))
+                item.sentences.extend(parts)
 
     def _token_limit(self, plan: RoutePlan) -> int:
         limits = [h.pool.info.limits.max_input_tokens for h in plan.hops if h.pool.info]
@@ -237,21 +242,22 @@ class Pipeline:
         if item.detection is not None:
             translation.detected_language = item.detection.language
             translation.detection_confidence = item.detection.confidence
+        convert = item.plan is None and _chinese_script_differs(item.source, req.target)
+        parts, layout = [], iter(item.layout)
+        for piece, escaped in zip(item.pieces, item.escaped, strict=True):
+            if item.plan is not None and piece.translate:
+                first, count = next(layout)
+                text = _join([o.text for o in outcomes[first : first + count]], req.target)
+            elif convert and (escaped or not req.html):
+                text = to_chinese_variant(piece.text, req.target)
+            else:
+                text = piece.text
+            parts.append(html.escape(text, quote=False) if escaped else text)
+        translation.text = "".join(parts)
         if item.plan is None or not item.sentences:
-            translation.text = "".join(p.text for p in item.pieces)
-            if item.plan is None and _chinese_script_differs(item.source, req.target):
-                translation.text = to_chinese_variant(translation.text, req.target)
             translation.route = pb.ROUTE_PASSTHROUGH
             translation.route_languages[:] = [item.source, req.target]
             return translation
-        parts, layout = [], iter(item.layout)
-        for piece in item.pieces:
-            if not piece.translate:
-                parts.append(piece.text)
-                continue
-            first, count = next(layout)
-            parts.append(_join([o.text for o in outcomes[first : first + count]], req.target))
-        translation.text = "".join(parts)
         models = list(dict.fromkeys(m for o in outcomes for m in o.models))
         translation.models[:] = models
         translation.route = max(o.route for o in outcomes)  # type: ignore[assignment]
@@ -272,6 +278,25 @@ class Pipeline:
                     route=outcome.route,
                 )
         return translation
+
+
+def _pieces(
+    text: str, document: list[HtmlChunk] | None, language: str | None
+) -> tuple[list[Piece], list[bool]]:
+    """Segments plain text, or the text nodes of an HTML document (markup kept verbatim)."""
+    if document is None:
+        pieces = segment(text, language)
+        return pieces, [False] * len(pieces)
+    pieces, escaped = [], []
+    for chunk in document:
+        if chunk.text is None:
+            pieces.append(Piece(chunk.raw, False))
+            escaped.append(False)
+        else:
+            node = segment(chunk.text, language)
+            pieces.extend(node)
+            escaped.extend([True] * len(node))
+    return pieces, escaped
 
 
 def _passthrough(source: str, target: str) -> bool:

@@ -185,8 +185,6 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             )
         if not 0.0 <= opts.escalation_threshold <= 1.0:
             raise InvalidArgument("options.escalation_threshold must be between 0 and 1")
-        if request.format == pb.TEXT_FORMAT_HTML:
-            raise Unimplemented("format TEXT_FORMAT_HTML is not implemented yet; send plain text")
         if opts.glossary or opts.do_not_translate:
             raise Unimplemented(
                 "options.glossary and options.do_not_translate are not implemented yet"
@@ -202,6 +200,7 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             pivot=not opts.disable_pivot,
             escalation_threshold=opts.escalation_threshold,
             return_sentences=opts.return_sentences,
+            html=request.format == pb.TEXT_FORMAT_HTML,
         )
 
     def _check_sizes(self, texts: Sequence[str]) -> None:

@@ -52,10 +52,16 @@ def test_marker_words_with_devanagari_vowel_signs() -> None:
 
 
 def test_blend_keeps_languages_lingua_does_not_know() -> None:
-    out = blend({"fr": 0.9, "id": 0.1}, {"id": 0.2, "ms": 0.8}, weight=0.8)
-    assert out["fr"] == pytest.approx(0.9)
+    out = blend({"fr": 0.4, "id": 0.6}, {"id": 0.2, "ms": 0.8}, weight=0.8)
+    assert out["fr"] == pytest.approx(0.4)
     assert out["ms"] > out["id"]
     assert sum(out.values()) == pytest.approx(1.0)
+
+
+def test_blend_gives_the_script_group_a_floor() -> None:
+    # fastText spread its bets over European languages: lingua's pick still competes.
+    out = blend({"fr": 0.3, "de": 0.3, "it": 0.3, "id": 0.1}, {"ms": 1.0}, weight=0.8)
+    assert max(out, key=out.__getitem__) == "ms"
 
 
 def test_blend_without_an_opinion_is_identity() -> None:

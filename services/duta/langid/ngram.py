@@ -28,6 +28,7 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
 }
 # Texts of at most this many words get lingua's high-accuracy mode.
 PRECISE_MAX_WORDS = 1
+MASS_FLOOR = 0.5
 # lingua's names for Duta codes.
 _LINGUA_NAMES = {
     "vi": "VIETNAMESE",
@@ -103,11 +104,12 @@ def blend(scored: dict[str, float], ngram: dict[str, float], weight: float) -> d
         return scored
     total = sum(scored.values()) or 1.0
     inside = {c: scored.get(c, 0.0) / total for c in ngram}
-    mass = sum(inside.values())
-    if mass == 0.0:
-        mass = 0.5  # fastText named none of them: let lingua's best compete with its guesses
+    ft_mass = sum(inside.values())
+    # On one or two words fastText often spreads its bets over European languages; the
+    # languages of this script's Asian group keep at least MASS_FLOOR of the total.
+    mass = max(ft_mass, MASS_FLOOR)
     out = {c: s / total for c, s in scored.items()}
     for code, p in ngram.items():
-        ft = inside[code] / mass if mass else 0.0
+        ft = inside[code] / ft_mass if ft_mass else 0.0
         out[code] = mass * ((1.0 - weight) * ft + weight * p)
     return out

@@ -140,6 +140,11 @@ def script_counts(text: str) -> dict[str, int]:
     return {_NAMES[c]: ids.count(c) for c in set(ids) if c in _ID_SET}
 
 
+# One Han character or Hangul syllable carries about as much as a short Latin word: Chinese
+# with identifiers left in English ("Django 文档", "布尔值(True或False)") is Chinese.
+_LETTER_WEIGHT = {"Hani": 4, "Hang": 2}
+
+
 def dominant_script(counts: dict[str, int]) -> str:
     """The script with most letters; kana wins over Han (Japanese mixes the two); "" if none."""
     if not counts:
@@ -148,4 +153,4 @@ def dominant_script(counts: dict[str, int]) -> str:
         return "Jpan"
     if "Hang" in counts and counts["Hang"] >= counts.get("Hani", 0) / 2:
         return "Hang"
-    return max(counts, key=counts.__getitem__)
+    return max(counts, key=lambda script: counts[script] * _LETTER_WEIGHT.get(script, 1))

@@ -43,7 +43,7 @@ _FASTTEXT_K = 10
 _HINT_BOOST = 20.0
 # Texts of at most this many words get lingua's opinion, weighted so (tuned on dev.tsv).
 _NGRAM_MAX_WORDS = 3
-_NGRAM_WEIGHT = 0.8
+_NGRAM_WEIGHT = {"Latn": 0.8, "Cyrl": 0.8, "Arab": 0.5, "Deva": 0.5}
 # A language outside the confusable groups with this share of the score needs no second opinion.
 _SETTLED = 0.9
 
@@ -177,7 +177,7 @@ class Detector:
         ngram = self._ngram
         if ngram is not None and ngram.handles(script) and _unsure(scored, norm):
             words = len(norm.split())
-            scored = blend(scored, ngram.scores(norm, script, words), _NGRAM_WEIGHT)
+            scored = blend(scored, ngram.scores(norm, script, words), _NGRAM_WEIGHT[script])
         return scored, script
 
 

@@ -1,0 +1,115 @@
+"""The worker as a process: `duta serve worker` — broken model dirs, SIGTERM under load."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from duta.models import ModelDirError, open_model_dir
+from duta.v1 import worker_pb2, worker_pb2_grpc
+from tests.conftest import free_port
+
+DUTA = str(Path(sys.executable).with_name("duta"))
+
+
+def serve(model: Path, port: int, **env: str) -> subprocess.Popen[str]:
+    environ = {**os.environ, **{f"DUTA_WORKER_{k.upper()}": v for k, v in env.items()}}
+    return subprocess.Popen(
+        [
+            DUTA,
+            "serve",
+            "worker",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_serving(address: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.05)
+    raise AssertionError("worker did not become SERVING")
+
+
+def test_a_broken_model_dir_fails_at_start_with_the_reason(demo_models, tmp_path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_models / "demo-zh-en", broken)
+    for spm in broken.glob("*spm*"):
+        spm.unlink()
+    with pytest.raises(ModelDirError) as expected:
+        open_model_dir(broken)
+    process = serve(broken, free_port())
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert str(expected.value) in stderr
+
+
+def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None:
+    port = free_port()
+    process = serve(demo_models / "demo-zh-en", port, inter_threads="1", grace_seconds="60")
+    address = f"127.0.0.1:{port}"
+    try:
+        wait_serving(address, process)
+        with grpc.insecure_channel(address) as channel:
+            stub = worker_pb2_grpc.WorkerStub(channel)
+            request = worker_pb2.WorkerTranslateRequest(
+                sentences=["今天天气很好。我们明天去北京吧。"] * 32,
+                source_language="zh-Hans",
+                target_language="en",
+                options=worker_pb2.DecodingOptions(
+                    beam_size=1, max_decoding_length=256, min_decoding_length=256
+                ),
+            )
+            finished: list[float] = []
+            lock = threading.Lock()
+
+            def record(_future) -> None:
+                with lock:
+                    finished.append(time.monotonic())
+
+            calls = [stub.Translate.future(request, timeout=120) for _ in range(24)]
+            for call in calls:
+                call.add_done_callback(record)
+            time.sleep(0.5)  # every call has reached the worker
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            replies = [call.result() for call in calls]
+            with pytest.raises(grpc.RpcError) as late:
+                stub.Translate(request, timeout=30)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert all(len(r.hypotheses) == 32 and r.hypotheses[0].output_tokens == 256 for r in replies)
+    assert any(t > signalled for t in finished), (
+        "the load ended before SIGTERM: test proves nothing"
+    )
+    assert late.value.code() == grpc.StatusCode.UNAVAILABLE

@@ -113,6 +113,7 @@ class WorkerProcess:
 
     def __init__(self, model: Path, threads: tuple[int, int], beam: int, batching: bool) -> None:
         self.port = _free_port()
+        self.metrics_port = _free_port()
         env = {
             **os.environ,
             "DUTA_WORKER_INTER_THREADS": str(threads[0]),
@@ -123,7 +124,8 @@ class WorkerProcess:
         }
         duta = Path(sys.executable).with_name("duta")
         cmd = [str(duta), "serve", "worker", "--model", str(model), "--host", "127.0.0.1"]
-        self.process = subprocess.Popen([*cmd, "--port", str(self.port)], env=env)
+        cmd += ["--port", str(self.port), "--metrics-port", str(self.metrics_port)]
+        self.process = subprocess.Popen(cmd, env=env)
         self.address = f"127.0.0.1:{self.port}"
         _wait_serving(self.address, self.process)
 
@@ -132,6 +134,20 @@ class WorkerProcess:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
         return int(line.split()[1]) / 1024
+
+    def mean_batch(self) -> float:
+        """Mean sentences per batch, from the worker's Prometheus histogram."""
+        import urllib.request
+
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+        values = {}
+        for line in text.splitlines():
+            if line.startswith("duta_worker_batch_sentences_"):
+                name, value = line.split("{")[0], float(line.rsplit(" ", 1)[1])
+                values[name] = value
+        count = values.get("duta_worker_batch_sentences_count", 0)
+        return values.get("duta_worker_batch_sentences_sum", 0) / count if count else 0.0
 
     def stop(self) -> None:
         self.process.terminate()
@@ -242,7 +258,7 @@ def run_worker(model: Path, sentences, args, threads, batching: bool):
         count = len(sentences) if batching else args.naive_sentences
         rate = asyncio.run(_clients(worker.address, sentences[:count], args.clients, args))
         latency = asyncio.run(_idle_latency(worker.address, sentences, args)) if batching else None
-        return rate, latency, worker.rss_mb()
+        return rate, latency, worker.rss_mb(), worker.mean_batch()
     finally:
         worker.stop()
 
@@ -258,14 +274,24 @@ def main() -> None:
         model_mb = (model / "model.bin").stat().st_size / 2**20
         sentences = make_sentences(bundle, args.sentences, args.length)
         raw, raw_latency, raw_same = bench_raw(bundle, sentences, args, threads)
-        rate, latency, rss = run_worker(model, sentences, args, threads, batching=True)
-        naive_rate, _, _ = run_worker(model, sentences, args, threads, batching=False)
+        rate, latency, rss, batch = run_worker(model, sentences, args, threads, batching=True)
+        naive_rate, _, _, naive_batch = run_worker(model, sentences, args, threads, batching=False)
         hf = bench_hf(args, len(sentences))
     rows = [
         raw,
         raw_same,
-        Row(f"worker, {args.clients} clients", rate, latency, f"peak RSS {rss:.0f} MB"),
-        Row(f"naive server, {args.clients} clients", naive_rate, None, "batching off"),
+        Row(
+            f"worker, {args.clients} clients",
+            rate,
+            latency,
+            f"peak RSS {rss:.0f} MB, mean batch {batch:.1f}",
+        ),
+        Row(
+            f"naive server, {args.clients} clients",
+            naive_rate,
+            None,
+            f"batching off, mean batch {naive_batch:.1f}",
+        ),
     ]
     if hf is not None:
         rows.append(hf)

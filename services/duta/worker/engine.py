@@ -131,6 +131,7 @@ class Engine:
         limits = [self.decoding_limit(len(e.tokens), options) for e in batch]
         max_len = max(limits)
         prefixes = [e.prefix for e in batch]
+        total, budget = sum(len(e.tokens) for e in batch), self.settings.max_batch_tokens
         results = self.translator.translate_batch(
             [e.tokens for e in batch],
             target_prefix=prefixes if any(p is not None for p in prefixes) else None,
@@ -140,7 +141,9 @@ class Engine:
             length_penalty=options.length_penalty,
             no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
             repetition_penalty=self.settings.repetition_penalty,
-            max_batch_size=self.settings.max_batch_tokens,
+            # The batcher already keeps batches within the budget; re-batching inside
+            # CTranslate2 is only for a call that bypasses it.
+            max_batch_size=self.settings.max_batch_tokens if total > budget else 0,
             batch_type="tokens",
             return_scores=True,
         )

@@ -316,3 +316,29 @@ def test_html_escapes_translations(stub) -> None:
     )
     inner = out.text[3:-4]
     assert "<" not in inner and ">" not in inner
+
+
+def test_glossary_and_do_not_translate_terms_reach_the_output(stub) -> None:
+    options = pb.TranslateOptions(
+        glossary=[pb.GlossaryEntry(source="云服务", target="Duta Cloud")],
+        do_not_translate=["GitHub"],
+        return_sentences=True,
+    )
+    out = translate(
+        stub, ["我们在GitHub上使用云服务。", "GitHub"], "en", source_language="zh", options=options
+    )
+    first, only_term = out
+    assert first.text.count("Duta Cloud") == 1 and first.text.count("GitHub") == 1
+    assert first.sentences[0].source == "我们在[1]上使用[2]。"  # the model never saw the terms
+    assert only_term.text == "GitHub" and only_term.route == pb.ROUTE_PASSTHROUGH
+
+
+def test_too_many_or_blank_terms_are_rejected(stub) -> None:
+    for options in (
+        pb.TranslateOptions(do_not_translate=["x"] * 201),
+        pb.TranslateOptions(glossary=[pb.GlossaryEntry(source=" ", target="y")]),
+    ):
+        with pytest.raises(grpc.RpcError) as info:
+            translate(stub, ["你好"], "en", options=options)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "terms" in info.value.details()

@@ -10,6 +10,7 @@ import html
 import json
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,9 +23,12 @@ from duta.router.routing import Hop, RoutePlan, RoutingTable, script_differs, sc
 from duta.router.settings import RouterSettings
 from duta.text import Piece, normalize_for_model, segment, split_long, to_chinese_variant
 from duta.text.html import HtmlChunk, split_html, visible_text
+from duta.text.terms import Renderings, TermMasker
 from duta.v1 import translator_pb2 as pb
 
 logger = logging.getLogger(__name__)
+
+_PLACEHOLDERS = re.compile(r"\[\s*\d{1,3}\s*\]")
 
 # Worker token limits are in model tokens; the router has no tokenizer, so it estimates
 # conservatively (≥ one token per CJK character, per 3 bytes of other text).
@@ -51,6 +55,7 @@ class Request:
     escalation_threshold: float
     return_sentences: bool
     html: bool = False
+    terms: tuple[tuple[str, str], ...] = ()  # glossary and do-not-translate: source → output
 
 
 @dataclass
@@ -76,6 +81,7 @@ class _Text:
     escaped: list[bool]  # per piece: HTML text to escape again on output
     sentences: list[str]  # model input per translatable piece (may be split further)
     layout: list[tuple[int, int]]  # per translatable piece: (first sentence, count)
+    renderings: list[Renderings] = field(default_factory=list)  # per sentence: masked terms
 
 
 class Pipeline:
@@ -108,6 +114,7 @@ class Pipeline:
 
     def _prepare(self, req: Request) -> list[_Text]:
         plans: dict[tuple[str, str], RoutePlan] = {}
+        masker = TermMasker(dict(req.terms))
         documents = [split_html(text) for text in req.texts] if req.html else None
         detections = None
         if not req.source:
@@ -129,17 +136,20 @@ class Pipeline:
             pieces, escaped = _pieces(text, documents[index] if documents else None, language)
             item = _Text(index, detection, source, plan, pieces, escaped, [], [])
             if plan is not None:
-                self._split_sentences(item, plan)
+                self._split_sentences(item, plan, masker)
             prepared.append(item)
         return prepared
 
-    def _split_sentences(self, item: _Text, plan: RoutePlan) -> None:
+    def _split_sentences(self, item: _Text, plan: RoutePlan, masker: TermMasker) -> None:
         limit = self._token_limit(plan)
         for piece in item.pieces:
             if piece.translate:
                 parts = split_long(normalize_for_model(piece.text), limit, estimate_tokens)
                 item.layout.append((len(item.sentences), len(parts)))
-                item.sentences.extend(parts)
+                for part in parts:
+                    masked, renderings = masker.mask(part)
+                    item.sentences.append(masked)
+                    item.renderings.append(renderings)
 
     def _token_limit(self, plan: RoutePlan) -> int:
         limits = [h.pool.info.limits.max_input_tokens for h in plan.hops if h.pool.info]
@@ -162,17 +172,24 @@ class Pipeline:
         if plan.convert_source:
             current = [to_chinese_variant(s, plan.hops[0].source) for s in current]
         outcomes = [Outcome(text="", source=s, route=plan.kind) for s in current]
-        for hop in plan.hops:
+        literal = [i for i, s in enumerate(current) if not _has_words(s)]
+        for i in literal:  # nothing left for a model, e.g. a sentence that is one glossary term
+            outcomes[i] = Outcome(text=current[i], source=current[i], cached=False)
+            outcomes[i].route = pb.ROUTE_PASSTHROUGH
+        todo = [i for i in range(len(current)) if i not in set(literal)]
+        active = [outcomes[i] for i in todo]
+        current = [current[i] for i in todo]
+        for hop in plan.hops if current else ():
             results = await self._run_hop(hop, current, req)
-            for outcome, (result, cached) in zip(outcomes, results, strict=True):
+            for outcome, (result, cached) in zip(active, results, strict=True):
                 outcome.text = result.text
                 outcome.confidence = min(outcome.confidence, math.exp(min(result.score, 0.0)))
                 outcome.cached = outcome.cached and cached
                 outcome.models.append(hop.pool.name)
                 outcome.demo = outcome.demo or result.demo
-            current = [o.text for o in outcomes]
+            current = [o.text for o in active]
         if plan.convert_target:
-            for outcome in outcomes:
+            for outcome in active:
                 outcome.text = to_chinese_variant(outcome.text, plan.target)
         await self._escalate(plan, sentences, outcomes, req)
         return outcomes
@@ -218,7 +235,11 @@ class Pipeline:
         if threshold <= 0 or req.tier == pb.TIER_SMALL:
             return
         hop = self.table.escalation(plan)
-        low = [i for i, o in enumerate(outcomes) if o.confidence < threshold]
+        low = [
+            i
+            for i, o in enumerate(outcomes)
+            if o.confidence < threshold and o.route != pb.ROUTE_PASSTHROUGH
+        ]
         if hop is None or not low:
             return
         inputs = [sentences[i] for i in low]
@@ -247,7 +268,13 @@ class Pipeline:
         for piece, escaped in zip(item.pieces, item.escaped, strict=True):
             if item.plan is not None and piece.translate:
                 first, count = next(layout)
-                text = _join([o.text for o in outcomes[first : first + count]], req.target)
+                text = _join(
+                    [
+                        TermMasker.restore(o.text, item.renderings[i])
+                        for i, o in enumerate(outcomes[first : first + count], start=first)
+                    ],
+                    req.target,
+                )
             elif convert and (escaped or not req.html):
                 text = to_chinese_variant(piece.text, req.target)
             else:
@@ -260,7 +287,8 @@ class Pipeline:
             return translation
         models = list(dict.fromkeys(m for o in outcomes for m in o.models))
         translation.models[:] = models
-        translation.route = max(o.route for o in outcomes)  # type: ignore[assignment]
+        routes: list[int] = [o.route for o in outcomes]
+        translation.route = max(routes, key=_ROUTE_RANK.__getitem__)  # type: ignore[assignment]
         translation.route_languages[:] = item.plan.languages
         translation.sentence_count = len(outcomes)
         translation.cached_sentence_count = sum(o.cached for o in outcomes)
@@ -297,6 +325,20 @@ def _pieces(
             pieces.extend(node)
             escaped.extend([True] * len(node))
     return pieces, escaped
+
+
+# The route of a text is the most involved route of its sentences.
+_ROUTE_RANK: dict[int, int] = {
+    pb.ROUTE_PASSTHROUGH: 0,
+    pb.ROUTE_DIRECT: 1,
+    pb.ROUTE_PIVOT: 2,
+    pb.ROUTE_ESCALATED: 3,
+}
+
+
+def _has_words(sentence: str) -> bool:
+    """True when a (masked) sentence still has letters for a model to translate."""
+    return any(ch.isalpha() for ch in _PLACEHOLDERS.sub("", sentence))
 
 
 def _passthrough(source: str, target: str) -> bool:

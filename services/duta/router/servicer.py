@@ -22,12 +22,8 @@ logger = logging.getLogger(__name__)
 MAX_BEAM = 8
 MAX_TOP_K = 10
 STREAM_CONCURRENCY = 8
-
-
-class Unimplemented(DutaError):
-    """A documented option this version does not implement yet."""
-
-    code = grpc.StatusCode.UNIMPLEMENTED
+MAX_TERMS = 200
+MAX_TERM_CHARS = 200
 
 
 def canonical(code: str, field: str) -> str:
@@ -185,10 +181,6 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             )
         if not 0.0 <= opts.escalation_threshold <= 1.0:
             raise InvalidArgument("options.escalation_threshold must be between 0 and 1")
-        if opts.glossary or opts.do_not_translate:
-            raise Unimplemented(
-                "options.glossary and options.do_not_translate are not implemented yet"
-            )
         return Request(
             texts=texts,
             source=source,
@@ -201,6 +193,7 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             escalation_threshold=opts.escalation_threshold,
             return_sentences=opts.return_sentences,
             html=request.format == pb.TEXT_FORMAT_HTML,
+            terms=_terms(opts),
         )
 
     def _check_sizes(self, texts: Sequence[str]) -> None:
@@ -222,3 +215,21 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
                 f"the request has {total} characters; at most {limits.max_request_chars} are "
                 "allowed per call"
             )
+
+
+def _terms(opts: pb.TranslateOptions) -> tuple[tuple[str, str], ...]:
+    """Glossary and do-not-translate terms as (source, required output), validated."""
+    count = len(opts.glossary) + len(opts.do_not_translate)
+    if count > MAX_TERMS:
+        raise InvalidArgument(
+            f"{count} glossary and do-not-translate terms; at most {MAX_TERMS} are allowed"
+        )
+    pairs = [(e.source, e.target) for e in opts.glossary]
+    pairs += [(term, term) for term in opts.do_not_translate]
+    for source, target in pairs:
+        if not source.strip() or len(source) > MAX_TERM_CHARS or len(target) > MAX_TERM_CHARS:
+            raise InvalidArgument(
+                "glossary and do-not-translate terms must be non-blank and at most "
+                f"{MAX_TERM_CHARS} characters"
+            )
+    return tuple(pairs)

@@ -49,11 +49,27 @@ def test_health_is_serving_after_load(workers) -> None:
 @pytest.mark.parametrize(
     ("request_kwargs", "message"),
     [
-        ({"sentences": [], "source_language": "zh-Hans", "target_language": "en"}, "sentences is empty"),
-        ({"sentences": ["你好"], "source_language": "ja", "target_language": "en"}, "does not translate"),
-        ({"sentences": ["你好"], "source_language": "zh-Hans", "target_language": "en",
-          "options": worker_pb2.DecodingOptions(beam_size=99)}, "allowed: 0–8"),
-        ({"sentences": ["你" * 5000], "source_language": "zh-Hans", "target_language": "en"}, "tokens; at most"),
+        (
+            {"sentences": [], "source_language": "zh-Hans", "target_language": "en"},
+            "sentences is empty",
+        ),
+        (
+            {"sentences": ["你好"], "source_language": "ja", "target_language": "en"},
+            "does not translate",
+        ),
+        (
+            {
+                "sentences": ["你好"],
+                "source_language": "zh-Hans",
+                "target_language": "en",
+                "options": worker_pb2.DecodingOptions(beam_size=99),
+            },
+            "allowed: 0–8",
+        ),
+        (
+            {"sentences": ["你" * 5000], "source_language": "zh-Hans", "target_language": "en"},
+            "tokens; at most",
+        ),
     ],
 )
 def test_bad_input_is_invalid_argument(stub, request_kwargs, message) -> None:

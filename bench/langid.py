@@ -7,6 +7,12 @@ Compares Duta's detector with fastText (lid.176.ftz) alone and, when installed, 
     python bench/langid.py --set dev             # development set (the one tuned on)
     python bench/langid.py --source django       # only texts from real running text
     python bench/langid.py --speed-only
+    python bench/langid.py --testdata DIR        # lingua's public language-testdata layout
+
+``--testdata DIR`` reads ``DIR/{single-words,word-pairs,sentences}/<code>.txt`` (one text per
+line, ISO 639-1 file names as in lingua's ``language-testdata``) for the 25 languages Duta
+targets; missing files are skipped and listed. The data is public but not ours: keep it outside
+the repository (see tests/data/langid/README.md).
 
 A prediction counts as right when its base language equals the expected one
 (``zh-Hant`` is right for ``zh``; ``yue`` is not).
@@ -21,7 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from duta.langid import Detector, InvalidLanguageCode, base_language
+from duta.langid import Detector, InvalidLanguageCode, base_language, canonicalize
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "langid"
 Predictor = Callable[[str], str]
@@ -35,6 +41,34 @@ def load(name: str, sources: set[str] | None = None) -> list[tuple[str, str, str
             if sources is None or source in sources:
                 rows.append((lang, cls, text))
     return rows
+
+
+TARGET_LANGUAGES = (
+    *("zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "hi", "bn", "mr", "ta", "te"),
+    *("ur", "gu", "pa", "fa", "ar", "he", "tr", "kk", "mn", "az", "ka", "hy"),
+)
+TESTDATA_CLASSES = {"single-words": "word", "word-pairs": "pair", "sentences": "sentence"}
+
+
+def load_testdata(root: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Rows (expected language, class, text) from lingua's language-testdata layout.
+
+    The expected language is the canonical BCP-47 code of the file name (``tl`` -> ``fil``),
+    compared by base language, so ``zh-Hans``/``zh-Hant`` count as right for ``zh``.
+    Returns the rows and the ``class/code`` pairs that have no file.
+    """
+    rows, missing = [], []
+    for folder, cls in TESTDATA_CLASSES.items():
+        for code in TARGET_LANGUAGES:
+            path = root / folder / f"{code}.txt"
+            if not path.is_file():
+                missing.append(f"{folder}/{code}")
+                continue
+            lang = canonicalize(code)
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rows.append((lang, cls, line.strip()))
+    return rows, missing
 
 
 def _base(code: str) -> str:
@@ -113,6 +147,21 @@ def report(rows: list[tuple[str, str, str]], preds: dict[str, Predictor]) -> Non
         print(f"{'ALL':6}{cls:10}" + "".join(f"{results[n][('ALL', cls)]:10.1f}" for n in names))
     means = {n: statistics.mean(results[n][(lang, "all")] for lang in langs) for n in names}
     print(f"{'MEAN':16}" + "".join(f"{means[n]:10.1f}" for n in names) + "   (mean over languages)")
+    cells = sorted({(lang, cls) for lang, cls, _ in rows})
+    cell_means = {n: statistics.mean(results[n][c] for c in cells) for n in names}
+    print(
+        f"{'MEAN':16}"
+        + "".join(f"{cell_means[n]:10.1f}" for n in names)
+        + f"   (mean over {len(cells)} language x class cells)"
+    )
+    chars = [(lang, "char", t) for lang, _, t in rows if _base(lang) == "zh" and len(t) == 1]
+    if chars:
+        char_acc = {n: accuracy(chars, preds[n])[("ALL", "char")] for n in names}
+        print(
+            f"{'zh 1 char':16}"
+            + "".join(f"{char_acc[n]:10.1f}" for n in names)
+            + f"   ({len(chars)} single Chinese characters)"
+        )
 
 
 def main() -> None:
@@ -126,12 +175,27 @@ def main() -> None:
         help="only rows from this source (wordfreq, cldr, spacy, django, faker); repeatable",
     )
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument(
+        "--testdata",
+        type=Path,
+        metavar="DIR",
+        help="score lingua's public language-testdata layout in DIR instead of our sets",
+    )
     args = parser.parse_args()
-    rows = load(args.set, set(args.source) if args.source else None)
+    if args.testdata:
+        rows, missing = load_testdata(args.testdata)
+        name = f"testdata {args.testdata}"
+    else:
+        rows, missing = load(args.set, set(args.source) if args.source else None), []
+        name = args.set
     preds = predictors()
     if not args.speed_only:
         where = f", sources {', '.join(args.source)}" if args.source else ""
-        print(f"set: {args.set} ({len(rows)} texts{where})\n")
+        print(f"set: {name} ({len(rows)} texts{where})")
+        if missing:
+            print(f"no file for {len(missing)} language x class cells: {' '.join(missing)}")
+        counts = collections.Counter(cls for _, cls, _ in rows)
+        print("texts per class: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) + "\n")
         report(rows, preds)
     short = [text for _, cls, text in rows if cls in ("word", "pair", "char")]
     print("\nspeed, one thread, short texts (words and pairs):")

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install protos redis check format bench clean
+.PHONY: up test install protos system-deps check format bench clean
 
 $(STAMP): pyproject.toml setup.py $(wildcard protos/duta/v1/*.proto)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,14 +22,19 @@ protos: $(STAMP) ## regenerate the gRPC stubs into services/duta/v1 (gitignored)
 up: $(STAMP) ## start Redis (if installed), a worker per model in ./models, the router
 	$(BIN)/duta up
 
-redis:
+system-deps: ## redis-server and docker-compose (the tests need both), via apt-get as root
 	@command -v redis-server >/dev/null || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get install -y -qq redis-server >/dev/null 2>&1 || \
 			 (apt-get update -qq && apt-get install -y -qq redis-server)); \
 		else echo "redis-server missing: install it (apt-get install redis-server)"; exit 1; fi; }
+	@command -v docker-compose >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -qq docker-compose >/dev/null 2>&1 || \
+			 (apt-get update -qq && apt-get install -y -qq docker-compose)); \
+		else echo "docker-compose missing: install it (apt-get install docker-compose)"; exit 1; fi; }
 
-test: $(STAMP) redis ## run the whole test suite (real Redis, real servers, tiny real models)
+test: $(STAMP) system-deps ## run the whole test suite (real Redis, real servers, tiny real models)
 	$(BIN)/pytest -q
 
 check: $(STAMP) ## lint, format check and type check

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -43,6 +44,21 @@ def serve(model: Path, port: int, **env: str) -> subprocess.Popen[str]:
     )
 
 
+def _wait_for_metric(port: int, name: str, value: float, timeout: float = 60) -> None:
+    """Waits until a worker gauge reaches `value` (every call accepted, nothing finished)."""
+    deadline = time.monotonic() + timeout
+    seen = None
+    while time.monotonic() < deadline:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+        for line in body.decode().splitlines():
+            if line.startswith(name + "{"):
+                seen = float(line.rsplit(" ", 1)[1])
+        if seen is not None and seen >= value:
+            return
+        time.sleep(0.02)
+    pytest.fail(f"{name} reached {seen}, expected {value}: not every call was accepted")
+
+
 def wait_serving(address: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     with grpc.insecure_channel(address) as channel:
@@ -73,8 +89,14 @@ def test_a_broken_model_dir_fails_at_start_with_the_reason(demo_models, tmp_path
 
 
 def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None:
-    port = free_port()
-    process = serve(demo_models / "demo-zh-en", port, inter_threads="1", grace_seconds="60")
+    port, metrics_port = free_port(), free_port()
+    process = serve(
+        demo_models / "demo-zh-en",
+        port,
+        inter_threads="1",
+        grace_seconds="60",
+        metrics_port=str(metrics_port),
+    )
     address = f"127.0.0.1:{port}"
     try:
         wait_serving(address, process)
@@ -95,10 +117,19 @@ def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None
                 with lock:
                     finished.append(time.monotonic())
 
+            probe = stub.Translate(
+                worker_pb2.WorkerTranslateRequest(
+                    sentences=request.sentences[:1],
+                    source_language="zh-Hans",
+                    target_language="en",
+                    options=worker_pb2.DecodingOptions(max_decoding_length=1),
+                )
+            )
             calls = [stub.Translate.future(request, timeout=120) for _ in range(24)]
             for call in calls:
                 call.add_done_callback(record)
-            time.sleep(0.5)  # every call has reached the worker
+            expected = 24 * 32 * probe.hypotheses[0].input_tokens
+            _wait_for_metric(metrics_port, "duta_worker_inflight_tokens", expected)
             signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
             replies = [call.result() for call in calls]

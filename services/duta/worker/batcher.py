@@ -144,6 +144,7 @@ class Batcher:
         self._queued_tokens += tokens
         self._inflight_tokens += tokens
         self._inflight_sentences += len(futures)
+        metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
         self._idle.clear()
         self._work.set()
         if self._queued_tokens >= self.config.max_batch_tokens:

@@ -1,6 +1,8 @@
 """Generates the gRPC stubs from protos/ whenever the package is built or installed.
 
-The stubs land in services/duta/v1/ (gitignored) so that editable installs see them too.
+The stubs land in services/duta/v1/ (gitignored) so that editable installs see them too. They
+are generated before `setup()` runs, so that package discovery finds `duta.v1` in a wheel
+built from a clean checkout; the command hooks regenerate them for `build_py`/`develop`.
 """
 
 from pathlib import Path
@@ -17,6 +19,8 @@ def generate_stubs() -> None:
     """Runs grpc_tools.protoc on every .proto under protos/duta/v1."""
     from grpc_tools import protoc  # build-time dependency
 
+    if not (ROOT / "protos").is_dir():  # an sdist without protos ships its stubs
+        return
     protos = sorted(str(p.relative_to(ROOT / "protos")) for p in (ROOT / "protos").rglob("*.proto"))
     include = Path(protoc.__file__).parent / "_proto"
     out = ROOT / "services"
@@ -51,5 +55,7 @@ class EditableWheel(editable_wheel):
         generate_stubs()
         super().run()
 
+
+generate_stubs()
 
 setup(cmdclass={"build_py": BuildPy, "develop": Develop, "editable_wheel": EditableWheel})

@@ -59,6 +59,17 @@ def _wait_for_metric(port: int, name: str, value: float, timeout: float = 60) ->
     pytest.fail(f"{name} reached {seen}, expected {value}: not every call was accepted")
 
 
+def _wait_not_serving(channel: grpc.Channel, timeout: float = 30) -> None:
+    stub = health_pb2_grpc.HealthStub(channel)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
+        if reply.status == health_pb2.HealthCheckResponse.NOT_SERVING:
+            return
+        time.sleep(0.02)
+    pytest.fail("the worker never reported NOT_SERVING after SIGTERM")
+
+
 def wait_serving(address: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     with grpc.insecure_channel(address) as channel:
@@ -132,9 +143,10 @@ def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None
             _wait_for_metric(metrics_port, "duta_worker_inflight_tokens", expected)
             signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
-            replies = [call.result() for call in calls]
-            with pytest.raises(grpc.RpcError) as late:
+            _wait_not_serving(channel)
+            with pytest.raises(grpc.RpcError) as late:  # while draining: refused, not queued
                 stub.Translate(request, timeout=30)
+            replies = [call.result() for call in calls]
         assert process.wait(60) == 0
     finally:
         if process.poll() is None:

@@ -43,13 +43,18 @@ class GrpcService:
             await self.health.set(name, status)
 
     async def shutdown(self, grace: float) -> None:
-        """NOT_SERVING, run drain hooks, then stop accepting and finish in-flight calls."""
+        """Drain hooks refuse new work, NOT_SERVING, hooks finish, then the server stops."""
+        drains = [asyncio.ensure_future(hook()) for hook in self.on_drain]
+        await asyncio.sleep(0)  # the hooks refuse new work before health says NOT_SERVING
         await self.set_serving(False)
-        for hook in self.on_drain:
-            try:
-                await asyncio.wait_for(hook(), timeout=grace)
-            except TimeoutError:
-                logger.warning("drain hook did not finish within %.1fs", grace)
+        if drains:
+            done, pending = await asyncio.wait(drains, timeout=grace)
+            for task in pending:
+                task.cancel()
+                logger.warning("drain did not finish within %.1fs", grace)
+            for task in done:
+                if task.exception() is not None:
+                    logger.error("drain hook failed", exc_info=task.exception())
         await self.server.stop(grace)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ctranslate2
 import pytest
+
 from duta.models import ModelBundle, build_demo_model, open_model_dir
 
 INPUTS = ["我们明天去北京。", "日本語の文章です。", "한국어 문장입니다.", "Hello, world!"]

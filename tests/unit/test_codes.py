@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from duta.langid import (
     InvalidLanguageCode,
     base_language,

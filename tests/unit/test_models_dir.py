@@ -10,6 +10,7 @@ from pathlib import Path
 
 import ctranslate2
 import pytest
+
 from duta.models import (
     METADATA_FILE,
     DemoShape,

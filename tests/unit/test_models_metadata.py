@@ -6,11 +6,12 @@ import argparse
 import json
 
 import pytest
+from pydantic import ValidationError
+
 from duta.models import METADATA_FILE, ModelDirError, ModelMetadata
 from duta.models.catalog import CATALOG, TRAPS, find_entries
 from duta.models.cli import parse_pairs, register
 from duta.models.metadata import read_metadata, write_metadata
-from pydantic import ValidationError
 
 
 def _meta(**overrides: object) -> ModelMetadata:

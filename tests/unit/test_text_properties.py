@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from duta.text import normalize_for_model, segment, split_long
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from duta.text import normalize_for_model, segment, split_long
 
 # Alphabet weighted towards what breaks splitters: terminators, quotes, spaces, CJK, Thai.
 _SPECIAL = list("。！？.!?…「」『』“”\"'()।॥။។៕ \t\n\r\u3000\u00a0") + [

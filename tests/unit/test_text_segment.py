@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from duta.text import (
     chinese_script,
     normalize_for_detection,

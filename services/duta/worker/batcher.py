@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -138,7 +139,7 @@ class Batcher:
         for item in encoded:
             future: asyncio.Future[Hypothesis] = loop.create_future()
             pending = Pending(item, options, key, future, deadline)
-            future.add_done_callback(lambda _f, n=pending.n_tokens: self._finished(n))
+            future.add_done_callback(functools.partial(self._on_done, pending.n_tokens))
             self._queue.append(pending)
             futures.append(future)
         self._queued_tokens += tokens
@@ -187,6 +188,9 @@ class Batcher:
         rate = self._rate * self.slots
         seconds = self._inflight_tokens / rate if rate > 0 else 1.0
         return min(30.0, max(0.05, seconds))
+
+    def _on_done(self, n_tokens: int, _future: asyncio.Future[Hypothesis]) -> None:
+        self._finished(n_tokens)
 
     def _finished(self, n_tokens: int) -> None:
         self._inflight_tokens -= n_tokens

@@ -162,6 +162,21 @@ def test_cli_translate_against_the_cluster(cluster) -> None:
     assert "DEMO MODEL" in result.stderr and "ko→en" in result.stderr
 
 
+def test_logs_never_contain_user_text(cluster) -> None:
+    _, state, _ = cluster
+    logs = list(Path(state["logs"]).glob("*.log"))  # every service's own log
+    assert len(logs) >= 8  # router, six workers, redis
+    text = "".join(path.read_text(errors="replace") for path in logs)
+    assert '"level": "INFO"' in text  # the services did log
+    for sentence in [
+        *TEXTS,
+        "The weather is lovely today.",
+        "Redis has stopped but this still works.",
+    ]:
+        assert sentence not in text
+        assert sentence.isascii() or sentence[:6] not in text  # nor a piece of it
+
+
 def test_sigterm_stops_every_process(cluster) -> None:
     proc, state, _ = cluster
     proc.send_signal(signal.SIGTERM)

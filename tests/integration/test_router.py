@@ -342,3 +342,33 @@ def test_too_many_or_blank_terms_are_rejected(stub) -> None:
             translate(stub, ["你好"], "en", options=options)
         assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "terms" in info.value.details()
+
+
+def test_overload_is_resource_exhausted(stub, router) -> None:
+    servicer = router.servicer
+    servicer.in_progress = router.servicer.settings.max_concurrent_requests  # the router is full
+    try:
+        with pytest.raises(grpc.RpcError) as info:
+            translate(stub, ["你好。"], "en")
+    finally:
+        servicer.in_progress = 0
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "limit of 256 requests" in info.value.details()
+    assert translate(stub, ["你好。"], "en")[0].text  # and it recovers
+
+
+def test_a_passed_deadline_is_not_sent_to_workers(router) -> None:
+    import time as clock
+
+    from duta.common.errors import DeadlineExceeded
+    from duta.router.pipeline import Request
+
+    request = Request(
+        texts=["x"], source="", target="en", beam_size=0, use_cache=True, hints=(), tier=0,
+        pivot=True, escalation_threshold=0.0, return_sentences=False,
+        deadline=clock.monotonic() - 1,
+    )  # fmt: skip
+    with pytest.raises(DeadlineExceeded):
+        router.servicer.pipeline._timeout(request)
+    request = Request(**{**request.__dict__, "deadline": clock.monotonic() + 5})
+    assert 0 < router.servicer.pipeline._timeout(request) <= 5

@@ -33,6 +33,12 @@ class Overloaded(DutaError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
+class DeadlineExceeded(DutaError):
+    """The caller's deadline passed before the work could be done."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
 class ServiceUnavailable(DutaError):
     """A dependency (a worker pool) cannot be reached right now."""
 

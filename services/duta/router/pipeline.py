@@ -11,10 +11,12 @@ import json
 import logging
 import math
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from duta.cache import Cache, cache_key
+from duta.common.errors import DeadlineExceeded
 from duta.langid import Detection, Detector
 from duta.langid.codes import UNDETERMINED, base_language, same_language
 from duta.router import metrics
@@ -56,6 +58,7 @@ class Request:
     return_sentences: bool
     html: bool = False
     terms: tuple[tuple[str, str], ...] = ()  # glossary and do-not-translate: source → output
+    deadline: float | None = None  # time.monotonic() by which the caller wants an answer
 
 
 @dataclass
@@ -151,6 +154,15 @@ class Pipeline:
                     item.sentences.append(masked)
                     item.renderings.append(renderings)
 
+    def _timeout(self, req: Request) -> float:
+        """Seconds a worker call may take: the caller's remaining deadline, capped."""
+        timeout = self.settings.worker_timeout_seconds
+        if req.deadline is not None:
+            timeout = min(timeout, req.deadline - time.monotonic())
+        if timeout <= 0:
+            raise DeadlineExceeded("the call's deadline passed before the workers were asked")
+        return timeout
+
     def _token_limit(self, plan: RoutePlan) -> int:
         limits = [h.pool.info.limits.max_input_tokens for h in plan.hops if h.pool.info]
         return max(8, min(limits, default=256))
@@ -210,7 +222,7 @@ class Pipeline:
         fresh: dict[str, WorkerResult] = {}
         if missing:
             results = await hop.pool.translate(
-                missing, hop.source, hop.target, req.beam_size, self.settings.worker_timeout_seconds
+                missing, hop.source, hop.target, req.beam_size, self._timeout(req)
             )
             fresh = dict(zip(missing, results, strict=True))
             if req.use_cache:

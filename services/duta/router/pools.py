@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from duta.common.errors import InvalidArgument, Overloaded, ServiceUnavailable
+from duta.common.errors import DeadlineExceeded, InvalidArgument, Overloaded, ServiceUnavailable
 from duta.router import metrics
 from duta.router.settings import WorkerEndpoint
 from duta.v1 import worker_pb2, worker_pb2_grpc
@@ -118,4 +118,6 @@ def _map_worker_error(name: str, exc: grpc.aio.AioRpcError) -> Exception:
         return Overloaded(f"worker {name} is overloaded: {exc.details()}")
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         return InvalidArgument(f"worker {name} refused the input: {exc.details()}")
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return DeadlineExceeded(f"worker {name} did not answer within the deadline")
     return ServiceUnavailable(f"worker {name} failed ({code.name}): {exc.details()}")

@@ -29,6 +29,7 @@ class Router:
     service: GrpcService
     pools: list[WorkerPool]
     cache: TieredCache
+    servicer: TranslatorServicer
     refresher: asyncio.Task[None] | None = None
 
     async def start(self, refresh_seconds: float) -> None:
@@ -71,7 +72,7 @@ def build_router(settings: RouterSettings, detector: Detector | None = None) -> 
         f"{settings.host}:{settings.port}",
         [(translator_pb2_grpc.add_TranslatorServicer_to_server, servicer, SERVICE_NAME)],
     )
-    return Router(service, pools, cache)
+    return Router(service, pools, cache, servicer)
 
 
 async def serve(settings: RouterSettings) -> None:

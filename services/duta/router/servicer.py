@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
 
-from duta.common.errors import DutaError, InvalidArgument, TextTooLong
+from duta.common.errors import DutaError, InvalidArgument, Overloaded, TextTooLong
 from duta.langid import Detector
 from duta.langid.codes import InvalidLanguageCode, canonicalize
 from duta.router.pipeline import Pipeline, Request
@@ -48,11 +49,12 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
         self.pipeline = pipeline
         self.detector = detector
         self.table = table
+        self.in_progress = 0
 
     async def Translate(
         self, request: pb.TranslateRequest, context: grpc.aio.ServicerContext
     ) -> pb.TranslateResponse:
-        return await self._translate(request)
+        return await self._translate(request, context)
 
     async def TranslateStream(
         self,
@@ -65,7 +67,7 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
 
         async def handle(message: pb.TranslateStreamRequest) -> None:
             try:
-                response = await self._translate(message.request)
+                response = await self._translate(message.request, context)
                 await queue.put(pb.TranslateStreamResponse(id=message.id, response=response))
             except DutaError as exc:
                 await queue.put(
@@ -157,11 +159,24 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
                 )
         return response
 
-    async def _translate(self, request: pb.TranslateRequest) -> pb.TranslateResponse:
-        translations = await self.pipeline.translate(self._validate(request))
+    async def _translate(
+        self, request: pb.TranslateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.TranslateResponse:
+        limit = self.settings.max_concurrent_requests
+        if self.in_progress >= limit:
+            raise Overloaded(
+                f"the router is at its limit of {limit} requests in progress; retry in a second"
+            )
+        self.in_progress += 1
+        try:
+            remaining = context.time_remaining()
+            deadline = None if remaining is None else time.monotonic() + remaining
+            translations = await self.pipeline.translate(self._validate(request, deadline))
+        finally:
+            self.in_progress -= 1
         return pb.TranslateResponse(translations=translations)
 
-    def _validate(self, request: pb.TranslateRequest) -> Request:
+    def _validate(self, request: pb.TranslateRequest, deadline: float | None = None) -> Request:
         texts = list(request.texts)
         if not texts:
             raise InvalidArgument("texts is empty: send at least one text")
@@ -194,6 +209,7 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             return_sentences=opts.return_sentences,
             html=request.format == pb.TEXT_FORMAT_HTML,
             terms=_terms(opts),
+            deadline=deadline,
         )
 
     def _check_sizes(self, texts: Sequence[str]) -> None:

@@ -43,6 +43,11 @@ class RouterSettings(BaseSettings):
     max_text_chars: int = Field(20_000, ge=1, description="Characters per text.")
     max_request_chars: int = Field(500_000, ge=1, description="Characters per call, all texts.")
     worker_timeout_seconds: float = Field(60.0, gt=0)
+    max_concurrent_requests: int = Field(
+        256,
+        ge=1,
+        description="Translate calls and stream messages in progress; beyond: RESOURCE_EXHAUSTED.",
+    )
     worker_refresh_seconds: float = Field(
         10.0, gt=0, description="How often worker Info is polled."
     )

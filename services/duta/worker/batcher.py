@@ -20,21 +20,13 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-import grpc
-
-from duta.common.errors import DutaError, Overloaded, ServiceUnavailable
+from duta.common.errors import DeadlineExceeded, Overloaded, ServiceUnavailable
 from duta.worker import metrics
 from duta.worker.engine import DecodeOptions, Encoded, Hypothesis
 
 logger = logging.getLogger(__name__)
 
 TranslateFn = Callable[[Sequence[Encoded], DecodeOptions], list[Hypothesis]]
-
-
-class DeadlineExceeded(DutaError):
-    """The caller's deadline passed while its sentences were queued."""
-
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
 
 
 class QueueFull(Overloaded):

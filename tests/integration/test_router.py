@@ -372,3 +372,14 @@ def test_a_passed_deadline_is_not_sent_to_workers(router) -> None:
         router.servicer.pipeline._timeout(request)
     request = Request(**{**request.__dict__, "deadline": clock.monotonic() + 5})
     assert 0 < router.servicer.pipeline._timeout(request) <= 5
+
+
+def test_long_sentences_are_split_before_the_worker_limit(stub) -> None:
+    common = "我们今天在北京的大学里学习中文和历史，" * 40  # ~760 characters, one "sentence"
+    rare = "鬱齉鸞龘驫麤爨灩籲饕" * 60  # rare characters: several byte-fallback tokens each
+    out = translate(
+        stub, [common + "。", rare], "en", options=pb.TranslateOptions(return_sentences=True)
+    )
+    assert all(t.text.strip() for t in out)
+    assert len(out[0].sentences) > 1 and len(out[1].sentences) > 1
+    assert "".join(s.source for s in out[0].sentences) == common + "。"

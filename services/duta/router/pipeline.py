@@ -12,11 +12,11 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from duta.cache import Cache, cache_key
-from duta.common.errors import DeadlineExceeded
+from duta.common.errors import DeadlineExceeded, TextTooLong
 from duta.langid import Detection, Detector
 from duta.langid.codes import UNDETERMINED, base_language, same_language
 from duta.router import metrics
@@ -40,6 +40,11 @@ TOKENS_PER_BYTE = 1 / 3
 def estimate_tokens(sentence: str) -> int:
     """A conservative estimate of a sentence's model token count."""
     return math.ceil(len(sentence.encode("utf-8")) * TOKENS_PER_BYTE) + 1
+
+
+def worst_case_tokens(sentence: str) -> int:
+    """An upper bound: byte-fallback tokenisers spend at most one token per UTF-8 byte."""
+    return len(sentence.encode("utf-8")) + 2
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,18 @@ class Pipeline:
 
     async def translate(self, req: Request) -> list[pb.Translation]:
         """Translates every text of the request; raises DutaError subclasses on failure."""
-        texts = await asyncio.to_thread(self._prepare, req)
+        try:
+            return await self._translate(req, estimate_tokens)
+        except TextTooLong:
+            # A sentence had more model tokens than estimated (rare characters fall back to
+            # bytes): split by the worst case and go again; what was done is in the cache.
+            logger.info("a sentence was over a worker's token limit; splitting by the worst case")
+            return await self._translate(req, worst_case_tokens)
+
+    async def _translate(
+        self, req: Request, estimate: Callable[[str], int]
+    ) -> list[pb.Translation]:
+        texts = await asyncio.to_thread(self._prepare, req, estimate)
         by_plan: dict[int, list[_Text]] = {}
         for item in texts:
             if item.plan is not None and item.sentences:
@@ -115,7 +131,7 @@ class Pipeline:
             metrics.TEXTS.labels(pb.Route.Name(translation.route)).inc()
         return translations
 
-    def _prepare(self, req: Request) -> list[_Text]:
+    def _prepare(self, req: Request, estimate: Callable[[str], int]) -> list[_Text]:
         plans: dict[tuple[str, str], RoutePlan] = {}
         masker = TermMasker(dict(req.terms))
         documents = [split_html(text) for text in req.texts] if req.html else None
@@ -139,15 +155,17 @@ class Pipeline:
             pieces, escaped = _pieces(text, documents[index] if documents else None, language)
             item = _Text(index, detection, source, plan, pieces, escaped, [], [])
             if plan is not None:
-                self._split_sentences(item, plan, masker)
+                self._split_sentences(item, plan, masker, estimate)
             prepared.append(item)
         return prepared
 
-    def _split_sentences(self, item: _Text, plan: RoutePlan, masker: TermMasker) -> None:
+    def _split_sentences(
+        self, item: _Text, plan: RoutePlan, masker: TermMasker, estimate: Callable[[str], int]
+    ) -> None:
         limit = self._token_limit(plan)
         for piece in item.pieces:
             if piece.translate:
-                parts = split_long(normalize_for_model(piece.text), limit, estimate_tokens)
+                parts = split_long(normalize_for_model(piece.text), limit, estimate)
                 item.layout.append((len(item.sentences), len(parts)))
                 for part in parts:
                     masked, renderings = masker.mask(part)

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from duta.common.errors import DeadlineExceeded, InvalidArgument, Overloaded, ServiceUnavailable
+from duta.common.errors import (
+    DeadlineExceeded,
+    InvalidArgument,
+    Overloaded,
+    ServiceUnavailable,
+    TextTooLong,
+)
 from duta.router import metrics
 from duta.router.settings import WorkerEndpoint
 from duta.v1 import worker_pb2, worker_pb2_grpc
@@ -117,7 +123,9 @@ def _map_worker_error(name: str, exc: grpc.aio.AioRpcError) -> Exception:
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
         return Overloaded(f"worker {name} is overloaded: {exc.details()}")
     if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return InvalidArgument(f"worker {name} refused the input: {exc.details()}")
+        details = exc.details() or ""
+        kind = TextTooLong if "tokens; at most" in details else InvalidArgument
+        return kind(f"worker {name} refused the input: {details}")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return DeadlineExceeded(f"worker {name} did not answer within the deadline")
     return ServiceUnavailable(f"worker {name} failed ({code.name}): {exc.details()}")

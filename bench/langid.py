@@ -79,7 +79,8 @@ def _base(code: str) -> str:
 
 
 def predictors() -> dict[str, Predictor]:
-    detector = Detector()
+    # No result cache: the speed loop repeats the same texts, which would measure look-ups.
+    detector = Detector(cache_size=0)
     model = detector._model  # fastText alone, same model file
     preds: dict[str, Predictor] = {
         "duta": lambda t: detector.detect(t).language,

@@ -72,3 +72,22 @@ def test_blend_without_an_opinion_is_identity() -> None:
 def test_long_text_is_fasttext_and_rules(detector: Detector) -> None:
     text = "Saya mau pergi ke kantor besok pagi"
     assert detector.detect(text) == Detector(ngram=False).detect(text)
+
+
+def test_cache_returns_the_same_detection_as_the_uncached_path(detector: Detector) -> None:
+    uncached = Detector(cache_size=0)
+    for text in ("boleh", "bahay", "нөхөр", "Hello", "OK", "ہے"):
+        first = detector.detect(text)
+        assert detector.detect(text) is first  # second call: the cached object
+        assert uncached.detect(text) == first
+    assert len(detector.detect("boleh", top_k=1).candidates) == 1
+    with pytest.raises(ValueError):
+        Detector(cache_size=-1)
+
+
+def test_lingua_is_skipped_when_fasttext_is_settled() -> None:
+    from duta.langid.detector import _SETTLED, _best_share
+
+    assert _best_share({"tr": 0.95, "az": 0.05}) >= _SETTLED
+    assert _best_share({"id": 0.5, "ms": 0.5}) < _SETTLED
+    assert _best_share({}) == 0.0

@@ -25,6 +25,7 @@ __all__ = [
     "calibrate",
     "looks_like_code",
     "rescore",
+    "rescore_pairs",
     "script_allows",
 ]
 
@@ -71,6 +72,11 @@ def _label_table() -> dict[str, dict[str, str]]:
 
 
 _LABELS: dict[str, dict[str, str]] = {f"__label__{k}": v for k, v in _label_table().items()}
+# The same, per script: script -> {fastText label: canonical code} (one look-up per label).
+_LABELS_BY_SCRIPT: dict[str, dict[str, str]] = {}
+for _label, _codes in _LABELS.items():
+    for _script, _code in _codes.items():
+        _LABELS_BY_SCRIPT.setdefault(_script, {})[_label] = _code
 
 _CYRILLIC_CORE = set("абвгдежзийклмнопрстуфхцчшщъыьэюяё")
 _CYRILLIC: dict[str, frozenset[str]] = {
@@ -122,11 +128,19 @@ def rescore(
     text: str, counts: dict[str, int], script: str, labels: Sequence[str], probs: Sequence[float]
 ) -> dict[str, float]:
     """fastText's top labels mapped to Duta codes written in ``script``, with the group rules."""
+    return rescore_pairs(text, counts, script, list(zip(probs, labels, strict=False)))
+
+
+def rescore_pairs(
+    text: str, counts: dict[str, int], script: str, predictions: Sequence[tuple[float, str]]
+) -> dict[str, float]:
+    """:func:`rescore` on fastText's raw ``(probability, label)`` pairs."""
     scored: dict[str, float] = {}
-    for label, prob in zip(labels, probs, strict=False):
-        code = _LABELS.get(label, {}).get(script)
+    labels = _LABELS_BY_SCRIPT.get(script, {})
+    for prob, label in predictions:
+        code = labels.get(label)
         if code is not None:
-            scored[code] = scored.get(code, 0.0) + max(prob, 1e-6)
+            scored[code] = scored.get(code, 0.0) + (prob if prob > 1e-6 else 1e-6)
     if script == "Cyrl":
         _cyrillic(text.lower(), scored)
     elif script == "Arab":

@@ -26,8 +26,11 @@ SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
     "Arab": ("ar", "fa", "ur"),
     "Deva": ("hi", "mr"),
 }
-# Texts of at most this many words get lingua's high-accuracy mode.
+# Texts of at most this many words get lingua's high-accuracy mode...
 PRECISE_MAX_WORDS = 1
+# ...unless fastText already gives one language at least this share of the score (then the
+# low-accuracy mode, three times faster, gives the same answers on dev.tsv).
+PRECISE_BELOW_SHARE = 0.8
 MASS_FLOOR = 0.5
 # lingua's names for Duta codes.
 _LINGUA_NAMES = {
@@ -86,9 +89,13 @@ class NgramScorer:
     def handles(self, script: str) -> bool:
         return script in self._precise
 
-    def scores(self, text: str, script: str, words: int) -> dict[str, float]:
-        """Probabilities over :data:`SCRIPT_LANGUAGES` ``[script]`` (empty if lingua abstains)."""
-        detector = self._precise[script] if words <= PRECISE_MAX_WORDS else self._quick[script]
+    def scores(self, text: str, script: str, words: int, share: float = 0.0) -> dict[str, float]:
+        """Probabilities over :data:`SCRIPT_LANGUAGES` ``[script]`` (empty if lingua abstains).
+
+        ``share``: the share of the score fastText gives its best language (0 when unknown).
+        """
+        precise = words <= PRECISE_MAX_WORDS and share < PRECISE_BELOW_SHARE
+        detector = self._precise[script] if precise else self._quick[script]
         values = detector.compute_language_confidence_values(text)
         return {self._codes[v.language]: v.value for v in values if v.value > 0.0}
 

@@ -91,3 +91,17 @@ def test_lingua_is_skipped_when_fasttext_is_settled() -> None:
     assert _best_share({"tr": 0.95, "az": 0.05}) >= _SETTLED
     assert _best_share({"id": 0.5, "ms": 0.5}) < _SETTLED
     assert _best_share({}) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kata laluan anda telah berjaya ditukar.", "ms"),
+        ("Saya tidak bisa datang karena hujan.", "id"),
+        ("Saya tidak boleh datang kerana hujan.", "ms"),
+    ],
+)
+def test_malay_prior_does_not_move_indonesian_sentences(
+    detector: Detector, text: str, expected: str
+) -> None:
+    assert detector.detect(text).language == expected

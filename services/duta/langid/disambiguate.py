@@ -105,8 +105,12 @@ _VIETNAMESE = frozenset(
     "ơưăđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
     "ƠƯĂĐẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 )
-# fastText is trained on far more Indonesian than Malay and reads shared words as Indonesian.
+# fastText is trained on far more Indonesian than Malay and reads shared words as Indonesian:
+# on texts of at most _MALAY_REBALANCE_MAX_WORDS words Malay's score is multiplied by this.
+# Longer texts get no prior (it moved a third of the Indonesian sentences of dev.tsv to Malay);
+# their marker words (lexicon: boleh/kerana/tiada/berjaya vs bisa/karena/sandi/berhasil) decide.
 _MALAY_REBALANCE = 2.5
+_MALAY_REBALANCE_MAX_WORDS = 2
 
 _CODE_SIGNAL = re.compile(
     r"[{};]|==|=>|->|::|\w\(|\)\s*[{:]|</?[a-z]+>|\b(?:def|return|import|const|var|function|null|None|printf)\b"
@@ -160,7 +164,7 @@ def _latin(text: str, scored: dict[str, float]) -> None:
         scored["vi"] = scored.get("vi", 0.0) + sum(scored.values()) * 4
     if "tr" in scored and not _AZ_NOT_TR.isdisjoint(text):
         scored["az"] = scored.get("az", 0.0) + scored.pop("tr")
-    if "ms" in scored and "id" in scored:
+    if "ms" in scored and "id" in scored and text.count(" ") < _MALAY_REBALANCE_MAX_WORDS:
         scored["ms"] *= _MALAY_REBALANCE
 
 

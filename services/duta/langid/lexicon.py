@@ -6,7 +6,9 @@ and its neighbours do not (or spell differently): Indonesian ``uang/karena/bisa`
 Tagalog ``ng/hindi/ito`` vs Cebuano ``ug/dili/kini``; Urdu ``ہے/کے`` vs Persian ``است/را``
 vs Arabic ``في/الذي``; Azerbaijani ``və/üçün`` vs Turkish ``ve/için``; Kazakh ``және/бұл``
 and Mongolian ``байна/энэ`` vs Russian ``это/что``. Written from grammars and dictionaries,
-not from the evaluation data.
+not from the evaluation data; the Indonesian/Malay lists were extended (2026-11-28) with
+standard-vocabulary pairs of software text (``sandi/kata laluan``, ``berkas/fail``,
+``berhasil/berjaya``, ``hapus/padam``, ``tautan/pautan``) after reading the errors on dev.tsv.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ _MARKERS: dict[str, str] = {
         kemarin besok teman pacar handuk telepon kulkas dokter liburan ponsel berbicara ngomong
         kalian merupakan berbeda provinsi kabupaten kecamatan gampang sulit bagian kota toko bus
         pesawat bandara kamar menit detik nol delapan persen yaitu paham pikir pikiran rapat
-        kursi perusahaan pria proyek laki-laki anak-anak     """,
+        kursi perusahaan pria proyek laki-laki anak-anak sandi galat berkas hapus dihapus
+        menghapus penghapusan setel fitur tipe terkait tanggal unggah unduh tautan tampilan
+        ditampilkan pengaturan perbarui diperbarui kolom surel kode nomor berhasil ditemukan
+        menemukan saring dikirim kirim mengirim grup desimal komplet""",
     "ms": """boleh sahaja kerana wang kereta pejabat polis percuma mahu nak tak awak cuba sila jom
         kawan bilik kedai bandar bas minit lapan peratus berbeza bahagian kerajaan universiti
         kualiti aktiviti komuniti doktor telefon basikal esok sukar hodoh bercakap disember ogos
         mac julai jun baharu pelbagai iaitu ialah dah faham fikir fikiran mesyuarat kerusi
         jawatan syarikat lelaki kanak-kanak budak rakan projek menerusi berkenaan mencuba amat
-         hendak  negeri tuan puan encik cik""",
+         hendak  negeri tuan puan encik cik tiada berjaya laluan fail tarikh senarai dijumpai
+        adakah tahniah perpuluhan tapis hantar dihantar menghantar sekiranya samada ralat tetapan
+        pautan paparan dipaparkan kemaskini padam memadam dipadam pemadaman semak kod pentadbir
+        kumpulan pelayan e-mel perkataan nombor cipta aksara betul kandungan tatasusunan majlis
+        ciri""",
     "fil": """ng hindi ito iyan iyon tayo po nang kasi rin din natin namin kanila mayroon meron
         paano saan bakit kailan sino ano maganda magandang araw gabi bahay kumain kain at dahil
         talaga ay   niyo kayo ninyo nila sakin akin ikaw isang lahat""",

@@ -31,6 +31,7 @@ class Overloaded(DutaError):
     """The service is over its queue budget; the caller should retry later."""
 
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    retry_after: float = 0.0  # seconds, when the service gave a hint
 
 
 class DeadlineExceeded(DutaError):

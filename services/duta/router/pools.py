@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 
 import grpc
@@ -20,6 +21,10 @@ from duta.router.settings import WorkerEndpoint
 from duta.v1 import worker_pb2, worker_pb2_grpc
 
 logger = logging.getLogger(__name__)
+
+CHUNK_SENTENCES = 128  # sentences per worker call
+CHUNKS_IN_FLIGHT = 4  # calls per request and pool at a time
+OVERLOAD_BACKOFF = (0.1, 0.3, 0.9)  # seconds between retries of a RESOURCE_EXHAUSTED call
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,39 @@ class WorkerPool:
         beam_size: int,
         timeout: float,
     ) -> list[WorkerResult]:
-        """Translates sentences in chunks the worker accepts; maps worker errors to ours."""
-        limit = self.info.limits.max_sentences_per_call if self.info else 64
+        """Translates sentences in chunks the worker accepts; maps worker errors to ours.
+
+        A few chunks at a time, so that one large request stays within the worker's queue
+        budget; a chunk refused for overload is retried with backoff before the deadline.
+        """
+        limit = min(CHUNK_SENTENCES, self.info.limits.max_sentences_per_call if self.info else 64)
         chunks = [sentences[i : i + limit] for i in range(0, len(sentences), limit)]
-        replies = await asyncio.gather(
-            *(self._call(chunk, source, target, beam_size, timeout) for chunk in chunks)
-        )
+        deadline = time.monotonic() + timeout
+        slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+
+        async def one(chunk: list[str]) -> list[WorkerResult]:
+            async with slots:
+                return await self._call_with_retry(chunk, source, target, beam_size, deadline)
+
+        replies = await asyncio.gather(*(one(chunk) for chunk in chunks))
         return [r for reply in replies for r in reply]
+
+    async def _call_with_retry(
+        self, sentences: list[str], source: str, target: str, beam_size: int, deadline: float
+    ) -> list[WorkerResult]:
+        for delay in (*OVERLOAD_BACKOFF, None):
+            try:
+                return await self._call(
+                    sentences, source, target, beam_size, deadline - time.monotonic()
+                )
+            except Overloaded as exc:
+                if delay is None:
+                    raise
+                pause = max(delay, exc.retry_after)
+                if time.monotonic() + pause >= deadline:
+                    raise
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
 
     async def _call(
         self, sentences: list[str], source: str, target: str, beam_size: int, timeout: float
@@ -118,10 +149,23 @@ class WorkerPool:
         await self.channel.close()
 
 
+def _retry_after(exc: grpc.aio.AioRpcError) -> float:
+    """The worker's retry hint (trailer `retry-after-ms`) in seconds, 0 when absent."""
+    for key, value in exc.trailing_metadata() or ():
+        if key == "retry-after-ms":
+            try:
+                return int(value) / 1000
+            except ValueError:
+                return 0.0
+    return 0.0
+
+
 def _map_worker_error(name: str, exc: grpc.aio.AioRpcError) -> Exception:
     code = exc.code()
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        return Overloaded(f"worker {name} is overloaded: {exc.details()}")
+        overloaded = Overloaded(f"worker {name} is overloaded: {exc.details()}")
+        overloaded.retry_after = _retry_after(exc)
+        return overloaded
     if code == grpc.StatusCode.INVALID_ARGUMENT:
         details = exc.details() or ""
         kind = TextTooLong if "tokens; at most" in details else InvalidArgument

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import ctranslate2
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from duta.cli.up import free_port, wait_serving
 from duta.models import DemoShape, ModelBundle, build_demo_model, open_model_dir
 from duta.v1 import worker_pb2, worker_pb2_grpc
 from duta.worker.settings import available_cores
@@ -112,8 +112,8 @@ class WorkerProcess:
     """`duta serve worker` in a subprocess, on free ports."""
 
     def __init__(self, model: Path, threads: tuple[int, int], beam: int, batching: bool) -> None:
-        self.port = _free_port()
-        self.metrics_port = _free_port()
+        self.port = free_port()
+        self.metrics_port = free_port()
         env = {
             **os.environ,
             "DUTA_WORKER_INTER_THREADS": str(threads[0]),
@@ -127,7 +127,7 @@ class WorkerProcess:
         cmd += ["--port", str(self.port), "--metrics-port", str(self.metrics_port)]
         self.process = subprocess.Popen(cmd, env=env)
         self.address = f"127.0.0.1:{self.port}"
-        _wait_serving(self.address, self.process)
+        wait_serving(self.address, 120, self.process)
 
     def rss_mb(self) -> float:
         """Peak resident memory of the worker (VmHWM), in MB."""
@@ -152,31 +152,6 @@ class WorkerProcess:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_serving(address: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"worker exited with {process.returncode}")
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise RuntimeError("worker did not become SERVING")
 
 
 def _request(sentence: str, args) -> worker_pb2.WorkerTranslateRequest:

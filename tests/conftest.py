@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -14,13 +15,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from duta.cli.up import free_port
+
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisServer:
@@ -112,26 +109,68 @@ def loop_thread() -> Iterator[LoopThread]:
     loop.close()
 
 
+def start_worker(loop: LoopThread, settings: Any) -> tuple[Any, Any]:
+    """Starts an in-process worker (real gRPC, real CT2) and waits until it is SERVING."""
+    from duta.worker.server import build_server, load
+
+    async def start() -> tuple[Any, Any]:  # grpc.aio servers bind to the running loop
+        service, servicer = build_server(settings)
+        await service.server.start()
+        await load(service, servicer)
+        return service, servicer
+
+    return loop.run(start())
+
+
+def stop_worker(loop: LoopThread, service: Any, servicer: Any) -> None:
+    """Stops a worker started by `start_worker`, its batcher task and its thread pool."""
+    loop.run(service.server.stop(0))
+    loop.run(servicer.close())
+    servicer.executor.shutdown(wait=False)
+
+
+@contextlib.contextmanager
+def running_worker(loop: LoopThread, model: Path, **overrides: Any) -> Iterator[tuple[str, Any]]:
+    """An in-process worker with settings `overrides`; yields (address, servicer)."""
+    from duta.worker import WorkerSettings
+
+    settings = WorkerSettings(model=model, host="127.0.0.1", port=0, **overrides)
+    service, servicer = start_worker(loop, settings)
+    try:
+        yield f"127.0.0.1:{service.port}", servicer
+    finally:
+        stop_worker(loop, service, servicer)
+
+
+@contextlib.contextmanager
+def running_router(loop: LoopThread, settings: Any) -> Iterator[Any]:
+    """An in-process router (built, started, worker pools polled); yields the Router."""
+    from duta.router import build_router
+
+    async def start() -> Any:
+        router = build_router(settings)
+        await router.start(settings.worker_refresh_seconds)
+        return router
+
+    router = loop.run(start())
+    try:
+        yield router
+    finally:
+        loop.run(router.stop(0))
+
+
 class WorkerCluster:
     """In-process worker servers, one per demo model, on free ports (real gRPC, real CT2)."""
 
     def __init__(self, loop: LoopThread, models: Path) -> None:
         from duta.worker import WorkerSettings
-        from duta.worker.server import build_server, load
 
         self.loop = loop
         self.services = {}
         self.servicers = {}
         for model in sorted(p for p in models.iterdir() if (p / "model.bin").exists()):
             settings = WorkerSettings(model=model, host="127.0.0.1", port=0, inter_threads=1)
-
-            async def start(settings=settings):  # grpc.aio servers bind to the running loop
-                service, servicer = build_server(settings)
-                await service.server.start()
-                await load(service, servicer)
-                return service, servicer
-
-            service, servicer = loop.run(start())
+            service, servicer = start_worker(loop, settings)
             self.services[model.name] = service
             self.servicers[model.name] = servicer
 
@@ -139,11 +178,8 @@ class WorkerCluster:
         return f"127.0.0.1:{self.services[name].port}"
 
     def stop(self) -> None:
-        for service in self.services.values():
-            self.loop.run(service.server.stop(0))
-        for servicer in self.servicers.values():
-            self.loop.run(servicer.close())  # stops the batcher task
-            servicer.executor.shutdown(wait=False)
+        for name, service in self.services.items():
+            stop_worker(self.loop, service, self.servicers[name])
 
 
 @pytest.fixture(scope="session")

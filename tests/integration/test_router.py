@@ -7,9 +7,10 @@ import time
 import grpc
 import pytest
 
-from duta.router import RouterSettings, WorkerEndpoint, build_router
+from duta.router import RouterSettings, WorkerEndpoint
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
+from tests.conftest import free_port, running_router
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +22,8 @@ def router(loop_thread, workers, redis_server):
         redis_url=redis_server.url,
         max_text_chars=2000,
     )
-    router = loop_thread.run(_build(settings))
-    yield router
-    loop_thread.run(router.stop(0))
-
-
-async def _build(settings):
-    router = build_router(settings)
-    await router.start(settings.worker_refresh_seconds)
-    return router
+    with running_router(loop_thread, settings) as router:
+        yield router
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +227,6 @@ def test_prometheus_metrics_count_rpcs_and_cache(stub) -> None:
     from prometheus_client import REGISTRY
 
     from duta.common.server import start_metrics_server
-    from tests.conftest import free_port
 
     def sample(name, labels):
         return REGISTRY.get_sample_value(name, labels) or 0.0

@@ -5,48 +5,28 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from duta.router import RouterSettings, WorkerEndpoint, build_router
+from duta.router import RouterSettings, WorkerEndpoint
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
-from duta.worker import WorkerSettings
-from duta.worker.server import build_server, load
+from tests.conftest import running_router, running_worker
 
 
 @pytest.fixture(scope="module")
 def small_worker(loop_thread, demo_models):
-    settings = WorkerSettings(
-        model=demo_models / "demo-zh-en", host="127.0.0.1", port=0, inter_threads=1,
-        max_queue_tokens=300,
-    )  # fmt: skip
-
-    async def start():
-        service, servicer = build_server(settings)
-        await service.server.start()
-        await load(service, servicer)
-        return service, servicer
-
-    service, servicer = loop_thread.run(start())
-    yield service, servicer
-    loop_thread.run(service.server.stop(0))
-    loop_thread.run(servicer.close())
+    model = demo_models / "demo-zh-en"
+    with running_worker(loop_thread, model, inter_threads=1, max_queue_tokens=300) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="module")
 def stub(loop_thread, small_worker):
-    service, _ = small_worker
-    settings = RouterSettings(
-        host="127.0.0.1", port=0, workers=(WorkerEndpoint(address=f"127.0.0.1:{service.port}"),)
-    )
-
-    async def start():
-        router = build_router(settings)
-        await router.start(settings.worker_refresh_seconds)
-        return router
-
-    router = loop_thread.run(start())
-    with grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel:
+    address, _ = small_worker
+    settings = RouterSettings(host="127.0.0.1", port=0, workers=(WorkerEndpoint(address=address),))
+    with (
+        running_router(loop_thread, settings) as router,
+        grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel,
+    ):
         yield translator_pb2_grpc.TranslatorStub(channel)
-    loop_thread.run(router.stop(0))
 
 
 def test_one_large_request_is_chunked_within_the_worker_budget(stub, small_worker) -> None:

@@ -8,10 +8,10 @@ import grpc
 import pytest
 
 from duta.models import build_demo_model
-from duta.router import RouterSettings, WorkerEndpoint, build_router
+from duta.router import RouterSettings, WorkerEndpoint
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
-from tests.conftest import WorkerCluster
+from tests.conftest import WorkerCluster, running_router
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +34,11 @@ def stub(loop_thread, workers, large_workers):
         host="127.0.0.1", port=0, workers=tuple(WorkerEndpoint(address=a) for a in addresses)
     )
 
-    async def start():
-        router = build_router(settings)
-        await router.start(settings.worker_refresh_seconds)
-        return router
-
-    router = loop_thread.run(start())
-    with grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel:
+    with (
+        running_router(loop_thread, settings) as router,
+        grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel,
+    ):
         yield translator_pb2_grpc.TranslatorStub(channel)
-    loop_thread.run(router.stop(0))
 
 
 def _one(stub, text, target, **options):

@@ -11,36 +11,14 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import grpc
 import pytest
 
 from duta.v1 import worker_pb2, worker_pb2_grpc
-from duta.worker import WorkerSettings
-from duta.worker.server import build_server, load
+from tests.conftest import running_worker
 
 GREEDY = worker_pb2.DecodingOptions(beam_size=1)
-
-
-@contextlib.contextmanager
-def running_worker(loop_thread, model: Path, **overrides) -> Iterator[tuple[str, object]]:
-    """An in-process worker with `overrides`; yields (address, servicer)."""
-    settings = WorkerSettings(model=model, host="127.0.0.1", port=0, **overrides)
-
-    async def start():
-        service, servicer = build_server(settings)
-        await service.server.start()
-        await load(service, servicer)
-        return service, servicer
-
-    service, servicer = loop_thread.run(start())
-    try:
-        yield f"127.0.0.1:{service.port}", servicer
-    finally:
-        loop_thread.run(service.server.stop(0))
-        loop_thread.run(servicer.close())
-        servicer.executor.shutdown(wait=False)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ import pytest
 
 from duta.models import build_demo_model
 from duta.v1 import worker_pb2, worker_pb2_grpc
-from tests.integration.test_worker_batching import running_worker
+from tests.conftest import running_worker
 
 CASES = {
     # family: (source, target, sentence) — the target script differs from the source's

@@ -16,9 +16,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from duta.cli.up import free_port, wait_serving
 from duta.models import ModelDirError, open_model_dir
 from duta.v1 import worker_pb2, worker_pb2_grpc
-from tests.conftest import free_port
 
 DUTA = str(Path(sys.executable).with_name("duta"))
 
@@ -70,22 +70,6 @@ def _wait_not_serving(channel: grpc.Channel, timeout: float = 30) -> None:
     pytest.fail("the worker never reported NOT_SERVING after SIGTERM")
 
 
-def wait_serving(address: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.05)
-    raise AssertionError("worker did not become SERVING")
-
-
 def test_a_broken_model_dir_fails_at_start_with_the_reason(demo_models, tmp_path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(demo_models / "demo-zh-en", broken)
@@ -110,7 +94,7 @@ def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None
     )
     address = f"127.0.0.1:{port}"
     try:
-        wait_serving(address, process)
+        wait_serving(address, 60, process)
         with grpc.insecure_channel(address) as channel:
             stub = worker_pb2_grpc.WorkerStub(channel)
             request = worker_pb2.WorkerTranslateRequest(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from duta.common.errors import UnsupportedLanguagePair
+from duta.langid.codes import script_subtag as script_of
 from duta.router.pools import WorkerPool
-from duta.router.routing import RoutingTable, match_language, script_differs, script_of
+from duta.router.routing import RoutingTable, match_language, script_differs
 from duta.router.settings import WorkerEndpoint
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import worker_pb2

@@ -31,6 +31,7 @@ __all__ = [
     "display_name",
     "is_valid",
     "same_language",
+    "script_subtag",
     "supported_languages",
     "to_model_token",
 ]
@@ -129,6 +130,18 @@ def is_valid(code: str) -> bool:
 def _parts(code: str) -> tuple[str, str, str]:
     lang, script, region, _ = _split(canonicalize(code))
     return lang, script, region
+
+
+def script_subtag(code: str) -> str:
+    """The explicit script of a code's canonical form: ``"zh-Hant-TW"`` -> ``"Hant"``.
+
+    ``""`` when the canonical form has none (``"zh"``, ``"ja"``, ``"en"``) or the code is
+    invalid: callers compare scripts, they do not validate.
+    """
+    try:
+        return _parts(code)[1]
+    except InvalidLanguageCode:
+        return ""
 
 
 def base_language(code: str) -> str:

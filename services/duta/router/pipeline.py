@@ -21,7 +21,7 @@ from duta.langid import Detection, Detector
 from duta.langid.codes import UNDETERMINED, base_language, same_language
 from duta.router import metrics
 from duta.router.pools import WorkerResult
-from duta.router.routing import Hop, RoutePlan, RoutingTable, script_differs, script_of
+from duta.router.routing import Hop, RoutePlan, RoutingTable, script_differs
 from duta.router.settings import RouterSettings
 from duta.text import Piece, normalize_for_model, segment, split_long, to_chinese_variant
 from duta.text.html import HtmlChunk, split_html, visible_text
@@ -293,7 +293,11 @@ class Pipeline:
         if item.detection is not None:
             translation.detected_language = item.detection.language
             translation.detection_confidence = item.detection.confidence
-        convert = item.plan is None and _chinese_script_differs(item.source, req.target)
+        convert = (
+            item.plan is None
+            and base_language(item.source) == "zh"
+            and script_differs(req.target, item.source)
+        )
         parts, layout = [], iter(item.layout)
         for piece, escaped in zip(item.pieces, item.escaped, strict=True):
             if item.plan is not None and piece.translate:
@@ -374,12 +378,6 @@ def _has_words(sentence: str) -> bool:
 def _passthrough(source: str, target: str) -> bool:
     """Same language: nothing for a model to do (Chinese scripts are converted by OpenCC)."""
     return same_language(source, target) or base_language(source) == base_language(target) == "zh"
-
-
-def _chinese_script_differs(source: str, target: str) -> bool:
-    if base_language(source) != "zh" or base_language(target) != "zh" or not script_of(target):
-        return False
-    return (script_of(source) or "Hans") != script_of(target)
 
 
 _NO_SPACE_TARGETS = ("zh", "ja", "yue", "th", "lo", "km", "my")

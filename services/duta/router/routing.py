@@ -7,19 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from duta.common.errors import UnsupportedLanguagePair
-from duta.langid.codes import base_language
+from duta.langid.codes import base_language, script_subtag
 from duta.router.pools import WorkerPool
 from duta.v1 import translator_pb2 as pb
 
 SMALL, LARGE = "small", "large"
-
-
-def script_of(code: str) -> str:
-    """The explicit script subtag of a BCP-47 code (`Hant` in `zh-Hant-TW`), else ``""``."""
-    for subtag in code.split("-")[1:]:
-        if len(subtag) == 4 and subtag.isalpha():
-            return subtag.title()
-    return ""
 
 
 def match_language(requested: str, offered: Sequence[str]) -> tuple[str, bool] | None:
@@ -32,10 +24,10 @@ def match_language(requested: str, offered: Sequence[str]) -> tuple[str, bool] |
     if requested in offered:
         return requested, False
     base = base_language(requested)
-    want = script_of(requested)
+    want = script_subtag(requested)
     same_base = [code for code in offered if base_language(code) == base]
     for code in same_base:  # same script (or no script asked for)
-        if not want or script_of(code) in ("", want):
+        if not want or script_subtag(code) in ("", want):
             return code, False
     if base == "zh" and same_base:
         return same_base[0], True
@@ -173,5 +165,5 @@ def script_differs(requested: str, model: str) -> bool:
     """
     if base_language(requested) != "zh" or requested == model:
         return False
-    want = script_of(requested)
-    return bool(want) and want != (script_of(model) or "Hans")
+    want = script_subtag(requested)
+    return bool(want) and want != (script_subtag(model) or "Hans")

@@ -135,8 +135,8 @@ class WorkerProcess:
         line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
         return int(line.split()[1]) / 1024
 
-    def mean_batch(self) -> float:
-        """Mean sentences per batch, from the worker's Prometheus histogram."""
+    def batch_totals(self) -> tuple[float, float]:
+        """(sentences, batches) so far, from the worker's Prometheus histogram."""
         import urllib.request
 
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
@@ -146,8 +146,8 @@ class WorkerProcess:
             if line.startswith("duta_worker_batch_sentences_"):
                 name, value = line.split("{")[0], float(line.rsplit(" ", 1)[1])
                 values[name] = value
-        count = values.get("duta_worker_batch_sentences_count", 0)
-        return values.get("duta_worker_batch_sentences_sum", 0) / count if count else 0.0
+        prefix = "duta_worker_batch_sentences_"
+        return values.get(prefix + "sum", 0.0), values.get(prefix + "count", 0.0)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -165,12 +165,18 @@ def _request(sentence: str, args) -> worker_pb2.WorkerTranslateRequest:
     )
 
 
+async def _warm(address: str, sentences: list[str], args) -> None:
+    """Warms the connection and the pool, one call after another."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = worker_pb2_grpc.WorkerStub(channel)
+        for sentence in sentences[: args.clients]:
+            await stub.Translate(_request(sentence, args))
+
+
 async def _clients(address: str, sentences: list[str], clients: int, args) -> float:
     """`clients` concurrent callers, one sentence per call; returns target tokens/s."""
     async with grpc.aio.insecure_channel(address) as channel:
         stub = worker_pb2_grpc.WorkerStub(channel)
-        for sentence in sentences[:clients]:  # warm the connection and the pool
-            await stub.Translate(_request(sentence, args))
         queue = list(reversed(sentences))
         produced = 0
 
@@ -231,9 +237,13 @@ def run_worker(model: Path, sentences, args, threads, batching: bool):
     worker = WorkerProcess(model, threads, args.beam, batching)
     try:
         count = len(sentences) if batching else args.naive_sentences
+        asyncio.run(_warm(worker.address, sentences, args))
+        sentences_before, batches_before = worker.batch_totals()
         rate = asyncio.run(_clients(worker.address, sentences[:count], args.clients, args))
+        sentences_after, batches_after = worker.batch_totals()
+        batch = (sentences_after - sentences_before) / max(1.0, batches_after - batches_before)
         latency = asyncio.run(_idle_latency(worker.address, sentences, args)) if batching else None
-        return rate, latency, worker.rss_mb(), worker.mean_batch()
+        return rate, latency, worker.rss_mb(), batch
     finally:
         worker.stop()
 
@@ -259,7 +269,7 @@ def main() -> None:
             f"worker, {args.clients} clients",
             rate,
             latency,
-            f"peak RSS {rss:.0f} MB, mean batch {batch:.1f}",
+            f"peak RSS {rss:.0f} MB, mean batch {batch:.1f} under load",
         ),
         Row(
             f"naive server, {args.clients} clients",

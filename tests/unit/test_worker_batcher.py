@@ -7,7 +7,9 @@ first token, so every caller can check it got its own result.
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -192,3 +194,41 @@ def test_drain_refuses_new_calls_and_finishes_accepted_ones() -> None:
         return await accepted
 
     assert run(main())[0].text == "accepted"
+
+
+class Slow(Recorder):
+    """A recorder whose every batch takes `seconds`, like a model on a busy CPU."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def __call__(self, batch, options) -> list[Hypothesis]:
+        time.sleep(self.seconds)
+        return super().__call__(batch, options)
+
+
+def test_callers_sending_one_sentence_after_another_even_out_over_the_replicas() -> None:
+    # 12 callers in a loop, the first 3 a little ahead of the other 9: without evening out,
+    # the two replicas would keep running batches of 3 and 9 (or fragments) for ever.
+    recorder = Slow(0.1)
+    rng = random.Random(0)
+
+    async def main():
+        batcher, _ = make(recorder, slots=2, max_wait=0.005)
+
+        async def caller(name: str, delay: float) -> None:
+            await asyncio.sleep(delay)
+            for _ in range(12):
+                (hyp,) = await batcher.translate([sentence(name)], GREEDY)
+                assert hyp.text == name
+                await asyncio.sleep(rng.uniform(0, 0.002))  # the answer's way back, the next call
+
+        await asyncio.gather(*(caller(f"c{i}", 0 if i < 3 else 0.03) for i in range(12)))
+        await batcher.close()
+
+    run(main())
+    sizes = [len(b) for b in recorder.batches]
+    assert sum(sizes) == 12 * 12
+    settled = sizes[4:]  # after the uneven start; a hiccup of a loaded machine may split one
+    assert settled.count(6) >= 0.75 * len(settled), sizes  # before: 2, 10, 2, 10...

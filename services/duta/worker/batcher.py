@@ -100,9 +100,15 @@ class Batcher:
         self._inflight_sentences = 0
         self._running = 0
         self._rate = 0.0  # source tokens/s of one replica, smoothed; for the retry hint
+        # Sentences just answered whose callers have not sent their next one yet, and until
+        # when they are expected back: callers that send one sentence after another return
+        # together, so a free replica waits for them instead of starting a fragment of their
+        # batch (which would then stay fragmented).
+        self._awaited = 0
+        self._awaited_until = -math.inf
+        self._split = False  # the last batch left the rest of the queue to another free replica
         self._closing = False
         self._work = asyncio.Event()
-        self._full = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._free = asyncio.Semaphore(self.slots)
@@ -136,12 +142,11 @@ class Batcher:
             futures.append(future)
         self._queued_tokens += tokens
         self._inflight_tokens += tokens
+        self._awaited = max(0, self._awaited - len(futures))
         self._inflight_sentences += len(futures)
         metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
         self._idle.clear()
         self._work.set()
-        if self._queued_tokens >= self.config.max_batch_tokens:
-            self._full.set()
         try:
             return list(await asyncio.gather(*futures))
         except BaseException:
@@ -224,23 +229,49 @@ class Batcher:
             while not self._queue:
                 self._work.clear()
                 await self._work.wait()
-            wait = self.config.max_wait
-            if self._running and wait > 0 and self._queued_tokens < self.config.max_batch_tokens:
-                self._full.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), wait)
+            await self._fill()
             batch = self._take()
             metrics.QUEUE_SENTENCES.labels(self.model_id).set(len(self._queue))
             if batch:
                 return batch
 
+    async def _fill(self) -> None:
+        """Waits for more sentences when more are likely to come soon.
+
+        More are likely while other batches run (their callers, and new ones, keep arriving):
+        then it waits up to `max_wait`. Right after a batch was answered its callers are likely
+        to send their next sentences: then it waits until as many have arrived, for at most
+        `max_wait` or a tenth of that batch's compute time, whichever is longer. An idle
+        worker starts at once: a lone request never waits for the window.
+        """
+        wait = self.config.max_wait
+        if wait <= 0 or not self.config.batching or self._split:
+            self._split = False
+            return
+        now = time.monotonic()
+        returning = self._awaited > 0 and now < self._awaited_until
+        deadline = self._awaited_until if returning else now + wait
+        while self._queued_tokens < self.config.max_batch_tokens:
+            if (self._awaited == 0) if returning else not self._running:
+                return  # the answered callers are back, or nothing runs that others wait on
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._work.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._work.wait(), remaining)
+
     def _target_tokens(self) -> float:
         if not self.config.batching:
             return math.inf  # the whole call, as the naive server would run it
-        # Spread what is queued over the free replicas so none idles while another works.
+        # Spread what is queued over the free replicas so none idles while another works, and
+        # no batch takes more than its replica's share of all the work in flight: callers that
+        # come back in step (one sentence per call) then even out over the replicas instead of
+        # keeping one big and one small batch forever.
         free = max(1, self.slots - self._running)
         share = math.ceil(self._queued_tokens / free)
-        return min(self.config.max_batch_tokens, share)
+        fair = math.ceil(self._inflight_tokens / self.slots)
+        return min(self.config.max_batch_tokens, share, fair)
 
     def _take(self) -> list[Pending]:
         """Pops the next batch: the oldest live item's key, FIFO, up to the token target."""
@@ -266,6 +297,7 @@ class Batcher:
             if tokens >= target:
                 break
         keep.extend(self._queue)
+        self._split = bool(keep) and self._running + 1 < self.slots  # for another free replica
         self._queue = keep
         return batch
 
@@ -308,6 +340,9 @@ class Batcher:
         for item, hyp in zip(alive, hyps, strict=True):
             if not item.future.done():
                 item.future.set_result(hyp)
+        now = time.monotonic()
+        self._awaited = (self._awaited if now < self._awaited_until else 0) + len(alive)
+        self._awaited_until = now + max(self.config.max_wait, seconds / 10)
         if alive:
             self._record(alive, hyps, seconds)
 

@@ -1,4 +1,4 @@
-"""Short texts of shared scripts: lingua's second opinion and the marker words."""
+"""Texts of shared scripts: lingua's second opinion and the marker words."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from duta.langid import Detector
 from duta.langid.lexicon import word_votes
-from duta.langid.ngram import blend
+from duta.langid.ngram import NgramScorer, combine
 
 
 @pytest.fixture(scope="module")
@@ -51,25 +51,49 @@ def test_marker_words_with_devanagari_vowel_signs() -> None:
     assert set(word_votes("आहे", "Deva")) == {"mr"}
 
 
-def test_blend_keeps_languages_lingua_does_not_know() -> None:
-    out = blend({"fr": 0.4, "id": 0.6}, {"id": 0.2, "ms": 0.8}, weight=0.8)
-    assert out["fr"] == pytest.approx(0.4)
-    assert out["ms"] > out["id"]
+def test_combine_multiplies_the_two_opinions() -> None:
+    # fastText leans to Indonesian, lingua firmly to Malay: the product follows lingua.
+    out = combine({"id": 0.6, "ms": 0.4}, {"id": 0.1, "ms": 0.9})
+    assert max(out, key=out.__getitem__) == "ms"
+    # Both lean the same way: the product is surer than either.
+    out = combine({"id": 0.7, "ms": 0.3}, {"id": 0.7, "ms": 0.3})
+    assert out["id"] / sum(out.values()) > 0.7
+
+
+def test_combine_is_neutral_about_languages_lingua_was_not_asked() -> None:
+    # lingua knows no Cebuano: fastText's lead for it survives a lingua that splits id/ms evenly.
+    out = combine({"ceb": 0.6, "id": 0.2, "ms": 0.2}, {"id": 0.5, "ms": 0.5})
+    assert max(out, key=out.__getitem__) == "ceb"
+    # fastText spread its bets over Europe: a language it did not list wins on lingua's word.
+    lingua = {"fil": 0.96, "id": 0.01, "ms": 0.01, "tr": 0.01, "az": 0.01}
+    out = combine({"fi": 0.3, "es": 0.3, "it": 0.3, "de": 0.1}, lingua)
+    assert max(out, key=out.__getitem__) == "fil"
+
+
+def test_combine_without_an_opinion_is_identity() -> None:
+    scored = {"id": 0.7, "ms": 0.3}
+    assert combine(scored, {}) is scored
+
+
+def test_lingua_scores_fasttexts_candidates_it_has_a_model_for() -> None:
+    scorer = NgramScorer()
+    # Spanish is one of fastText's candidates: lingua scores it beside the Asian languages;
+    # Cebuano has no lingua model and is left out.
+    out = scorer.scores("muchas gracias", "Latn", ("es", "ceb"))
+    assert "es" in out and "ceb" not in out and "fil" in out
+    assert max(out, key=out.__getitem__) == "es"
     assert sum(out.values()) == pytest.approx(1.0)
 
 
-def test_blend_gives_the_script_group_a_floor() -> None:
-    # fastText spread its bets over European languages: lingua's pick still competes.
-    out = blend({"fr": 0.3, "de": 0.3, "it": 0.3, "id": 0.1}, {"ms": 1.0}, weight=0.8)
-    assert max(out, key=out.__getitem__) == "ms"
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Bonjour tout le monde", "fr"), ("Guten Morgen", "de"), ("Hello world", "en")],
+)
+def test_non_asian_text_keeps_its_language(detector: Detector, text: str, expected: str) -> None:
+    assert detector.detect(text).language == expected
 
 
-def test_blend_without_an_opinion_is_identity() -> None:
-    scored = {"id": 0.7, "ms": 0.3}
-    assert blend(scored, {}, weight=0.8) is scored
-
-
-def test_long_text_is_fasttext_and_rules(detector: Detector) -> None:
+def test_text_fasttext_is_sure_of_is_fasttext_and_rules(detector: Detector) -> None:
     text = "Saya mau pergi ke kantor besok pagi"
     assert detector.detect(text) == Detector(ngram=False).detect(text)
 
@@ -85,12 +109,20 @@ def test_cache_returns_the_same_detection_as_the_uncached_path(detector: Detecto
         Detector(cache_size=-1)
 
 
-def test_lingua_is_skipped_when_fasttext_is_settled() -> None:
-    from duta.langid.detector import _SETTLED, _best_share
+def test_lingua_is_skipped_when_fasttext_is_settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    detector = Detector(cache_size=0)
+    asked: list[str] = []
+    scores = NgramScorer.scores
 
-    assert _best_share({"tr": 0.95, "az": 0.05}) >= _SETTLED
-    assert _best_share({"id": 0.5, "ms": 0.5}) < _SETTLED
-    assert _best_share({}) == 0.0
+    def spy(self: NgramScorer, text: str, script: str, candidates: tuple[str, ...] = ()) -> dict:
+        asked.append(text)
+        return scores(self, text, script, candidates)
+
+    monkeypatch.setattr(NgramScorer, "scores", spy)
+    detector.detect("Saya mau pergi ke kantor besok pagi")  # fastText: Indonesian, sure
+    assert asked == []
+    detector.detect("bahay")  # fastText unsure
+    assert asked == ["bahay"]
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,12 @@ machine and thread counts:
 - raw CTranslate2 ``translate_batch`` at its best batch size (the limit);
 - the worker over gRPC, 32 concurrent clients each sending one sentence at a time;
 - the same worker with batching off (one call at a time: the naive server);
-- HF transformers ``generate()`` on the same shape, when torch and transformers are installed.
+- HF transformers ``generate()`` on the same shape, when torch and transformers are installed
+  (here or in the interpreter given by ``--hf-python``, so torch stays out of the serving venv).
 
     python bench/worker.py                    # defaults: 25 tokens in, 25 out, greedy
     python bench/worker.py --beam 4 --sentences 256
+    python bench/worker.py --hf-python /tmp/hf/bin/python   # a venv with torch + transformers
 
 The last line is ``worker/raw=… worker/naive=… idle_latency/raw=… rss_over_model_mb=…``.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -205,31 +208,52 @@ async def _idle_latency(address: str, sentences: list[str], args) -> float:
         return statistics.median(latencies) * 1000
 
 
-def bench_hf(args, sentences_count: int) -> Row | None:
-    """HF transformers generate() on the same shape (fp32, random weights), if installed."""
-    try:
-        import torch
-        from transformers import MarianConfig, MarianMTModel
-    except ImportError:
-        return None
-    torch.manual_seed(0)
-    config = MarianConfig(
-        vocab_size=65_001, d_model=512, encoder_layers=6, decoder_layers=6,
-        encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048,
-        decoder_ffn_dim=2048, pad_token_id=65_000, decoder_start_token_id=65_000,
-        eos_token_id=0,
-    )  # fmt: skip
-    model = MarianMTModel(config).eval()
-    batch = 32
-    ids = torch.randint(1, 60_000, (batch, args.length))
+_HF_SCRIPT = """
+import json, sys, time
+import torch
+from transformers import MarianConfig, MarianMTModel
+
+a = json.loads(sys.argv[1])
+torch.set_num_threads(a["threads"])
+torch.manual_seed(0)
+config = MarianConfig(
+    vocab_size=65_001, d_model=512, encoder_layers=6, decoder_layers=6,
+    encoder_attention_heads=8, decoder_attention_heads=8, encoder_ffn_dim=2048,
+    decoder_ffn_dim=2048, pad_token_id=65_000, decoder_start_token_id=65_000, eos_token_id=0,
+)
+model = MarianMTModel(config).eval()
+ids = torch.randint(1, 60_000, (a["batch"], a["length"]))
+with torch.inference_mode():
+    model.generate(ids[:2], num_beams=a["beam"], min_new_tokens=2, max_new_tokens=2)
     produced, started = 0, time.perf_counter()
-    with torch.inference_mode():
-        for _ in range(max(1, sentences_count // (batch * 4))):
-            out = model.generate(
-                ids, num_beams=args.beam, min_new_tokens=args.out, max_new_tokens=args.out
-            )
-            produced += batch * (out.shape[1] - 1)
-    return Row("HF transformers generate()", produced / (time.perf_counter() - started))
+    for _ in range(a["rounds"]):
+        out = model.generate(
+            ids, num_beams=a["beam"], min_new_tokens=a["out"], max_new_tokens=a["out"]
+        )
+        produced += a["batch"] * (out.shape[1] - 1)
+print(produced / (time.perf_counter() - started))
+"""
+
+
+def bench_hf(args, threads: int) -> Row | None:
+    """HF transformers generate() on the same shape (fp32, random weights), if installed.
+
+    Runs in `--hf-python` (default: this interpreter), so torch can live in an environment
+    of its own: the serving environment never needs it.
+    """
+    python = args.hf_python or sys.executable
+    probe = subprocess.run([python, "-c", "import torch, transformers"], capture_output=True)
+    if probe.returncode != 0:
+        print(f"  no HF row: torch/transformers not importable by {python}", file=sys.stderr)
+        return None
+    batch = args.clients
+    params = {"threads": threads, "batch": batch, "length": args.length, "out": args.out,
+              "beam": args.beam, "rounds": args.hf_rounds}  # fmt: skip
+    done = subprocess.run(
+        [python, "-c", _HF_SCRIPT, json.dumps(params)], capture_output=True, text=True, check=True
+    )
+    rate = float(done.stdout.strip().splitlines()[-1])
+    return Row("HF transformers generate()", rate, None, f"fp32, batch {batch}, {threads} threads")
 
 
 def run_worker(model: Path, sentences, args, threads, batching: bool):
@@ -261,7 +285,7 @@ def main() -> None:
         raw, raw_latency, raw_same = bench_raw(bundle, sentences, args, threads)
         rate, latency, rss, batch = run_worker(model, sentences, args, threads, batching=True)
         naive_rate, _, _, naive_batch = run_worker(model, sentences, args, threads, batching=False)
-        hf = bench_hf(args, len(sentences))
+        hf = bench_hf(args, threads[0] * max(1, threads[1]))
     rows = [
         raw,
         raw_same,
@@ -311,6 +335,10 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--inter-threads", type=int, default=0, help="0: one per core")
     parser.add_argument("--intra-threads", type=int, default=1)
+    parser.add_argument(
+        "--hf-python", default="", help="interpreter with torch + transformers (the HF row)"
+    )
+    parser.add_argument("--hf-rounds", type=int, default=3, help="HF generate() batches to time")
     return parser.parse_args()
 
 

@@ -139,27 +139,26 @@ def test_redis_stopped_requests_still_succeed(stub, cluster) -> None:
     assert out.text.strip() and not out.cached and list(out.models) == ["demo-en-ko"]
 
 
+def _cli_translate(state, *texts: str) -> subprocess.CompletedProcess[str]:
+    address = state["router"]["address"]
+    command = [sys.executable, "-m", "duta", "translate", *texts, "--to", "en"]
+    return subprocess.run(
+        [*command, "--address", address], capture_output=True, text=True, timeout=60
+    )
+
+
 def test_cli_translate_against_the_cluster(cluster) -> None:
     _, state, _ = cluster
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duta",
-            "translate",
-            "오늘 날씨가 좋네요.",
-            "--to",
-            "en",
-            "--address",
-            state["router"]["address"],
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _cli_translate(state, "오늘 날씨가 좋네요.")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert "DEMO MODEL" in result.stderr and "ko→en" in result.stderr
+    # A text no model serves fails alone: its line is empty, the reason on stderr, status 1.
+    result = _cli_translate(state, "오늘 날씨가 좋네요.", "สวัสดีครับ")
+    assert result.returncode == 1, result.stderr
+    first, second = result.stdout.split("\n")[:2]
+    assert first.strip() and not second
+    assert "not translated" in result.stderr and "th → en" in result.stderr
 
 
 def test_logs_never_contain_user_text(cluster) -> None:

@@ -162,6 +162,19 @@ def test_unknown_pair_lists_what_exists(stub) -> None:
     assert "th → en" in info.value.details() and "ja→en" in info.value.details()
 
 
+def test_a_text_in_a_language_without_route_fails_alone(stub) -> None:
+    out = translate(stub, ["今天天气很好。", "สวัสดีครับ", "12345"], "en")
+    assert out[0].text and out[0].route == pb.ROUTE_DIRECT and not out[0].HasField("error")
+    assert out[1].detected_language == "th" and not out[1].text
+    assert out[1].error.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+    assert "th → en" in out[1].error.message and "zh-Hans→en" in out[1].error.message
+    assert out[2].text == "12345" and out[2].route == pb.ROUTE_PASSTHROUGH
+    # A source_language given by the caller is the request's own pair: all or nothing.
+    with pytest.raises(grpc.RpcError) as info:
+        translate(stub, ["今天天气很好。", "hello"], "th", source_language="zh")
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
 def test_detect_language_top_k_and_hints(stub) -> None:
     reply = stub.DetectLanguage(
         pb.DetectLanguageRequest(texts=["今天天气很好", "안녕하세요"], top_k=2)

@@ -45,7 +45,13 @@ def _translate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(MessageToDict(response), ensure_ascii=False, indent=2))
         return 0
+    failed = 0
     for item in response.translations:
+        if item.HasField("error"):
+            failed += 1
+            print()  # one line per text, in order, even for a text that failed
+            print(f"  [not translated: {item.error.message}]", file=sys.stderr)
+            continue
         print(item.text)
         route = "→".join(item.route_languages)
         note = " DEMO MODEL: random output, not a translation" if item.demo_output else ""
@@ -53,7 +59,7 @@ def _translate(args: argparse.Namespace) -> int:
         print(
             f"  [{route} via {models}{' (cached)' if item.cached else ''}]{note}", file=sys.stderr
         )
-    return 0
+    return 1 if failed else 0
 
 
 def _detect(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from duta.cache import Cache, cache_key
-from duta.common.errors import DeadlineExceeded, TextTooLong
+from duta.common.errors import DeadlineExceeded, TextTooLong, UnsupportedLanguagePair
 from duta.langid import Detection, Detector
 from duta.langid.codes import UNDETERMINED, base_language, same_language
 from duta.router import metrics
@@ -90,6 +90,7 @@ class _Text:
     sentences: list[str]  # model input per translatable piece (may be split further)
     layout: list[tuple[int, int]]  # per translatable piece: (first sentence, count)
     renderings: list[Renderings] = field(default_factory=list)  # per sentence: masked terms
+    error: UnsupportedLanguagePair | None = None  # its detected language has no route
 
 
 class Pipeline:
@@ -128,7 +129,8 @@ class Pipeline:
             outcomes.update(result)
         translations = [self._assemble(item, outcomes.get(item.index, []), req) for item in texts]
         for translation in translations:
-            metrics.TEXTS.labels(pb.Route.Name(translation.route)).inc()
+            route = "FAILED" if translation.HasField("error") else pb.Route.Name(translation.route)
+            metrics.TEXTS.labels(route).inc()
         return translations
 
     def _prepare(self, req: Request, estimate: Callable[[str], int]) -> list[_Text]:
@@ -145,19 +147,32 @@ class Pipeline:
             if detection is not None:
                 metrics.DETECTIONS.labels(detection.language).inc()
             source = req.source or (detection.language if detection else UNDETERMINED)
-            plan = None
+            plan, error = None, None
             if source != UNDETERMINED and not _passthrough(source, req.target):
-                key = (source, req.target)
-                if key not in plans:
-                    plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
-                plan = plans[key]
+                try:
+                    plan = self._plan(plans, source, req)
+                except UnsupportedLanguagePair as exc:
+                    if req.source:
+                        raise  # the caller's own pair: the whole request is wrong
+                    error = exc  # this text's detected language: this text fails alone
             language = None if source == UNDETERMINED else source
             pieces, escaped = _pieces(text, documents[index] if documents else None, language)
-            item = _Text(index, detection, source, plan, pieces, escaped, [], [])
+            item = _Text(index, detection, source, plan, pieces, escaped, [], [], error=error)
             if plan is not None:
                 self._split_sentences(item, plan, masker, estimate)
             prepared.append(item)
+        failed = [item.error for item in prepared if item.error is not None]
+        if failed and len(failed) == len(prepared):
+            raise failed[0]  # nothing to translate: the request fails as one
         return prepared
+
+    def _plan(
+        self, plans: dict[tuple[str, str], RoutePlan], source: str, req: Request
+    ) -> RoutePlan:
+        key = (source, req.target)
+        if key not in plans:
+            plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
+        return plans[key]
 
     def _split_sentences(
         self, item: _Text, plan: RoutePlan, masker: TermMasker, estimate: Callable[[str], int]
@@ -293,6 +308,10 @@ class Pipeline:
         if item.detection is not None:
             translation.detected_language = item.detection.language
             translation.detection_confidence = item.detection.confidence
+        if item.error is not None:
+            translation.error.code = item.error.code.value[0]
+            translation.error.message = str(item.error)
+            return translation
         convert = (
             item.plan is None
             and base_language(item.source) == "zh"

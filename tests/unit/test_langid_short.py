@@ -32,6 +32,10 @@ def fasttext_only() -> Detector:
         ("ہے", "ur"),
         ("əlbəttə", "az"),
         ("teşekkürler", "tr"),
+        ("chó", "vi"),  # fastText alone: Spanish
+        ("mèo", "vi"),  # fastText alone: Occitan
+        ("café", "fr"),  # accented, not Vietnamese
+        ("señor", "es"),
     ],
 )
 def test_single_words_of_close_languages(detector: Detector, text: str, expected: str) -> None:

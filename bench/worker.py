@@ -15,7 +15,9 @@ machine and thread counts:
     python bench/worker.py --beam 4 --sentences 256
     python bench/worker.py --hf-python /tmp/hf/bin/python   # a venv with torch + transformers
 
-The last line is ``worker/raw=… worker/naive=… idle_latency/raw=… rss_over_model_mb=…``.
+The last line is ``worker/raw=… worker/naive=… idle_latency/raw=… rss_over_model_mb=…``; the
+line before it compares the worker with raw CTranslate2 at the same number of sentences in
+flight (and with HF when measured).
 """
 
 from __future__ import annotations
@@ -305,6 +307,8 @@ def main() -> None:
     if hf is not None:
         rows.append(hf)
     _print_table(rows, args, threads, model_mb)
+    extra = f" worker/hf={rate / hf.tokens_per_s:.1f}" if hf is not None else ""
+    print(f"worker/raw_same_in_flight={rate / raw_same.tokens_per_s:.2f}{extra}")
     print(
         f"worker/raw={rate / raw.tokens_per_s:.2f} worker/naive={rate / naive_rate:.1f} "
         f"idle_latency/raw={latency / raw_latency:.2f} rss_over_model_mb={rss - model_mb:.0f}"

@@ -232,3 +232,27 @@ def test_callers_sending_one_sentence_after_another_even_out_over_the_replicas()
     assert sum(sizes) == 12 * 12
     settled = sizes[4:]  # after the uneven start; a hiccup of a loaded machine may split one
     assert settled.count(6) >= 0.75 * len(settled), sizes  # before: 2, 10, 2, 10...
+
+
+def test_answered_callers_are_waited_for_but_nobody_else() -> None:
+    recorder = Recorder()
+
+    async def main():
+        batcher, _ = make(recorder, max_wait=3600.0)  # any needless wait times the test out
+
+        async def caller(name: str, pause: float) -> None:
+            await batcher.translate([sentence(name)], GREEDY)
+            await asyncio.sleep(pause)  # the three come back at different moments
+            await batcher.translate([sentence(name)], GREEDY)
+
+        await asyncio.gather(*(caller(f"c{i}", 0.02 * i) for i in range(3)))
+        await batcher.close()
+        # One call of many sentences answered, then someone else's lone call: it is the one
+        # call the batcher expects back, so it starts at once (calls are counted, not sentences).
+        batcher, _ = make(recorder, max_wait=3600.0)
+        await batcher.translate([sentence(f"m{i}") for i in range(20)], GREEDY)
+        await batcher.translate([sentence("lone")], GREEDY)
+        await batcher.close()
+
+    run(main())
+    assert [len(b) for b in recorder.batches] == [3, 3, 20, 1]  # not 3, 1, 1, 1 (or 3, 1, 2)

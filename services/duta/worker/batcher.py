@@ -38,6 +38,13 @@ class QueueFull(Overloaded):
 
 
 @dataclass(eq=False)
+class _Call:
+    """The sentences of one call still to be computed."""
+
+    remaining: int
+
+
+@dataclass(eq=False)
 class Pending:
     """One queued sentence."""
 
@@ -46,6 +53,7 @@ class Pending:
     key: Hashable  # sentences with equal keys may share a batch
     future: asyncio.Future[Hypothesis]
     deadline: float | None  # time.monotonic() seconds
+    call: _Call  # the call it belongs to
 
     @property
     def n_tokens(self) -> int:
@@ -100,10 +108,10 @@ class Batcher:
         self._inflight_sentences = 0
         self._running = 0
         self._rate = 0.0  # source tokens/s of one replica, smoothed; for the retry hint
-        # Sentences just answered whose callers have not sent their next one yet, and until
-        # when they are expected back: callers that send one sentence after another return
-        # together, so a free replica waits for them instead of starting a fragment of their
-        # batch (which would then stay fragmented).
+        # Calls just answered whose callers have not sent their next call yet, and until when
+        # they are expected back: callers answered by one batch come back together, so a free
+        # replica waits for them instead of starting a fragment of their next batch (which
+        # would then stay fragmented).
         self._awaited = 0
         self._awaited_until = -math.inf
         self._split = False  # the last batch left the rest of the queue to another free replica
@@ -134,15 +142,16 @@ class Batcher:
         loop = asyncio.get_running_loop()
         key: Hashable = options if self.config.batching else object()
         futures = []
+        call = _Call(len(encoded))
         for item in encoded:
             future: asyncio.Future[Hypothesis] = loop.create_future()
-            pending = Pending(item, options, key, future, deadline)
+            pending = Pending(item, options, key, future, deadline, call)
             future.add_done_callback(functools.partial(self._on_done, pending.n_tokens))
             self._queue.append(pending)
             futures.append(future)
         self._queued_tokens += tokens
         self._inflight_tokens += tokens
-        self._awaited = max(0, self._awaited - len(futures))
+        self._awaited = max(0, self._awaited - 1)
         self._inflight_sentences += len(futures)
         metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
         self._idle.clear()
@@ -239,9 +248,9 @@ class Batcher:
         """Waits for more sentences when more are likely to come soon.
 
         More are likely while other batches run (their callers, and new ones, keep arriving):
-        then it waits up to `max_wait`. Right after a batch was answered its callers are likely
-        to send their next sentences: then it waits until as many have arrived, for at most
-        `max_wait` or a tenth of that batch's compute time, whichever is longer. An idle
+        then it waits up to `max_wait`. Right after calls were answered their callers are likely
+        to send their next calls: then it waits until as many calls have arrived, for at most
+        `max_wait` or a tenth of the last batch's compute time, whichever is longer. An idle
         worker starts at once: a lone request never waits for the window.
         """
         wait = self.config.max_wait
@@ -337,14 +346,24 @@ class Batcher:
         for item in batch:
             if id(item) not in computed:
                 self._drop(item, "cancelled" if item.future.done() else "deadline")
+        answered = 0
         for item, hyp in zip(alive, hyps, strict=True):
             if not item.future.done():
                 item.future.set_result(hyp)
-        now = time.monotonic()
-        self._awaited = (self._awaited if now < self._awaited_until else 0) + len(alive)
-        self._awaited_until = now + max(self.config.max_wait, seconds / 10)
+                item.call.remaining -= 1
+                answered += item.call.remaining == 0
         if alive:
+            self._expect_returns(answered, seconds)
             self._record(alive, hyps, seconds)
+
+    def _expect_returns(self, calls: int, seconds: float) -> None:
+        """`calls` were just answered: their callers may well send their next calls at once.
+
+        Counted here, before any other task runs, so that the next batch formed sees them.
+        """
+        now = time.monotonic()
+        self._awaited = (self._awaited if now < self._awaited_until else 0) + calls
+        self._awaited_until = now + max(self.config.max_wait, seconds / 10)
 
     def _record(self, alive: list[Pending], hyps: list[Hypothesis], seconds: float) -> None:
         lengths = [item.n_tokens for item in alive]

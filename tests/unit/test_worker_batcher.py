@@ -256,3 +256,21 @@ def test_answered_callers_are_waited_for_but_nobody_else() -> None:
 
     run(main())
     assert [len(b) for b in recorder.batches] == [3, 3, 20, 1]  # not 3, 1, 1, 1 (or 3, 1, 2)
+
+
+def test_a_batch_waiting_to_fill_starts_when_the_running_one_ends() -> None:
+    recorder = Recorder()
+
+    async def main():
+        batcher, _ = make(recorder, slots=2, max_wait=3600.0)  # a full wait times the test out
+        recorder.gate.clear()
+        first = asyncio.ensure_future(batcher.translate([sentence("first")], GREEDY))
+        await asyncio.sleep(0.05)  # "first" runs, held at the gate
+        second = asyncio.ensure_future(batcher.translate([sentence("second")], GREEDY))
+        await asyncio.sleep(0.05)  # "second" waits for company while "first" runs
+        recorder.gate.set()
+        await asyncio.gather(first, second)
+        await batcher.close()
+
+    run(main())
+    assert recorder.batches == [["first"], ["second"]]

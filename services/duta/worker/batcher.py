@@ -342,6 +342,7 @@ class Batcher:
         finally:
             self._running -= 1
             self._free.release()
+            self._work.set()  # a batch waiting to fill while this one ran need wait no longer
         computed = {id(item) for item in alive}
         for item in batch:
             if id(item) not in computed:

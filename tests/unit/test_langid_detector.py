@@ -83,6 +83,14 @@ def test_simplified_and_traditional_scripts(detector: Detector) -> None:
         "   ",
         "!!!",
         "def f(x): return x + 1;",
+        "print(x) # comment",
+        'console.log("hello")',
+        "x = np.array([1, 2, 3])",
+        "import numpy as np",
+        "SELECT * FROM users WHERE id = 1;",
+        "if err != nil { return err }",
+        "$ ls -la /tmp",
+        "v1.2.3",
     ],
 )
 def test_no_linguistic_signal_is_und(detector: Detector, text: str) -> None:
@@ -90,6 +98,20 @@ def test_no_linguistic_signal_is_und(detector: Detector, text: str) -> None:
     assert result.language == "und"
     assert result.confidence == 0.0
     assert result.script == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to import cars from Japan",
+        "Call me at 5pm; I will be home (maybe later)",
+        "x = 5 is the answer",
+        "None of them came",
+        "The function of the heart is to pump blood",
+    ],
+)
+def test_prose_with_a_mark_of_code_is_still_prose(detector: Detector, text: str) -> None:
+    assert detector.detect(text).language == "en"
 
 
 def test_top_k_and_ordering(detector: Detector) -> None:

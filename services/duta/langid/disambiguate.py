@@ -112,8 +112,20 @@ _VIETNAMESE = frozenset(
 _MALAY_REBALANCE = 2.5
 _MALAY_REBALANCE_MAX_WORDS = 2
 
+# Marks of source code, markup, SQL or a shell line, each counted where it occurs: punctuation
+# prose rarely uses, calls and dotted names, assignments, brackets, keywords, flags and paths.
 _CODE_SIGNAL = re.compile(
-    r"[{};]|==|=>|->|::|\w\(|\)\s*[{:]|</?[a-z]+>|\b(?:def|return|import|const|var|function|null|None|printf)\b"
+    r"[{};]|==|!=|=>|->|::|&&|\|\||\w\(|\)\s*[{:]|</?[a-z]+[\s>]"
+    r"|\b[a-z_]\w*\s*=\s*[\w\[({'\"]|\[\s*[\w'\"]"
+    r"|\b(?:def|return|import|const|var|let|function|null|nil|None|printf|elif|lambda|self)\b"
+    r"|\b(?:SELECT|FROM|WHERE|INSERT|UPDATE|DELETE|JOIN|VALUES)\b"
+    r"|(?:^|\s)--?[a-z][\w-]*|(?:^|\s)/[a-z]\w*|(?:^|\s)#\s"
+)
+# A method call counts twice; a line that starts like a shell prompt or an import is code by
+# itself (2 signals).
+_CODE_CALL = re.compile(r"\w\.[a-z_]\w*\(")
+_CODE_START = re.compile(
+    r"^\s*(?:[$>#]\s+\S|import\s+[\w.]+(?:\s+as\s+\w+)?\s*;?\s*$|from\s+[\w.]+\s+import\s)"
 )
 
 
@@ -199,7 +211,10 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
     letters = sum(counts.values())
     if counts.get("Latn", 0) < letters or len(text) < 4:
         return letters < 2 and "Latn" in counts
-    signals = len(_CODE_SIGNAL.findall(text))
+    if letters < 2:  # v1.2.3, :-) :D
+        return True
+    signals = len(_CODE_SIGNAL.findall(text)) + len(_CODE_CALL.findall(text))
+    signals += 2 * bool(_CODE_START.match(text))
     return signals >= 2 and signals * 12 >= len(text) or ("_" in text and " " not in text)
 
 

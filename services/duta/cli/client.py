@@ -42,13 +42,12 @@ def _translate(args: argparse.Namespace) -> int:
             options=pb.TranslateOptions(beam_size=args.beam_size, no_cache=args.no_cache),
         )
         response = _call(stub.Translate, request, args.timeout)
+    failed = sum(item.HasField("error") for item in response.translations)
     if args.json:
         print(json.dumps(MessageToDict(response), ensure_ascii=False, indent=2))
-        return 0
-    failed = 0
+        return 1 if failed else 0
     for item in response.translations:
         if item.HasField("error"):
-            failed += 1
             print()  # one line per text, in order, even for a text that failed
             print(f"  [not translated: {item.error.message}]", file=sys.stderr)
             continue

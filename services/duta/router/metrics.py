@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-TEXTS = Counter("duta_router_texts_total", "Texts translated, by route.", ["route"])
+TEXTS = Counter(
+    "duta_router_texts_total",
+    "Texts answered, by route (FAILED: that text alone failed).",
+    ["route"],
+)
 SENTENCES = Counter(
     "duta_router_sentences_total", "Sentences per model hop, by cache result.", ["model", "cache"]
 )

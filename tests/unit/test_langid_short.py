@@ -29,6 +29,10 @@ def fasttext_only() -> Detector:
         ("бұл кітап", "kk"),
         ("आहे", "mr"),
         ("नहीं", "hi"),
+        ("बॅंक खाते", "mr"),  # the candra E Marathi writes for English /æ/
+        ("ॲप", "mr"),
+        ("बैंक खाता", "hi"),  # Hindi writes ै
+        ("मुझे बॅंक जाना है", "hi"),  # a Hindi sentence with that spelling stays Hindi
         ("ہے", "ur"),
         ("əlbəttə", "az"),
         ("teşekkürler", "tr"),

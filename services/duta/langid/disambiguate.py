@@ -99,6 +99,7 @@ _PERSIAN_URDU = frozenset("پچژگیک")
 _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
 _AZ_NOT_TR = frozenset("əxqƏXQ")
+_MARATHI_VOWELS = frozenset("\u0945\u090d\u0972")  # ॅ ऍ ॲ
 
 # Letters only Vietnamese writes (horn, breve, đ, and the vowels with a dot below or hook above).
 _VIETNAMESE = frozenset(
@@ -163,6 +164,10 @@ def rescore_pairs(
         _arabic(text, scored)
     elif script == "Latn":
         _latin(text, scored)
+    elif script == "Deva" and not _MARATHI_VOWELS.isdisjoint(text):
+        # The candra E/A Marathi writes for the vowel of English "bank" (बॅंक, ॲप), where
+        # Hindi writes ै (बैंक) and Nepali neither (dev.tsv: in 33 Marathi texts, no Hindi one).
+        scored["mr"] = scored.get("mr", 0.0) + sum(scored.values()) * 2
     for code, weight in word_votes(text, script).items():
         if not RIVALS[code].isdisjoint(scored):
             scored[code] = (scored.get(code, 0.0) + 0.02) * weight

@@ -37,6 +37,13 @@ _PLACEHOLDERS = re.compile(r"\[\s*\d{1,3}\s*\]")
 TOKENS_PER_BYTE = 1 / 3
 
 
+# A text whose detected language no model serves is translated from the detector's next
+# candidate that one serves, when the detection was below this confidence and the candidate is
+# at least FALLBACK_MIN_CONFIDENCE; otherwise that text fails alone (Translation.error).
+FALLBACK_MAX_CONFIDENCE = 0.8
+FALLBACK_MIN_CONFIDENCE = 0.1
+
+
 def estimate_tokens(sentence: str) -> int:
     """A conservative estimate of a sentence's model token count."""
     return math.ceil(len(sentence.encode("utf-8")) * TOKENS_PER_BYTE) + 1
@@ -154,7 +161,10 @@ class Pipeline:
                 except UnsupportedLanguagePair as exc:
                     if req.source:
                         raise  # the caller's own pair: the whole request is wrong
-                    error = exc  # this text's detected language: this text fails alone
+                    assert detection is not None
+                    source, plan = self._routable_candidate(plans, detection, req)
+                    if not source:
+                        source, error = detection.language, exc  # this text fails alone
             language = None if source == UNDETERMINED else source
             pieces, escaped = _pieces(text, documents[index] if documents else None, language)
             item = _Text(index, detection, source, plan, pieces, escaped, [], [], error=error)
@@ -165,6 +175,28 @@ class Pipeline:
         if failed and len(failed) == len(prepared):
             raise failed[0]  # nothing to translate: the request fails as one
         return prepared
+
+    def _routable_candidate(
+        self, plans: dict[tuple[str, str], RoutePlan], detection: Detection, req: Request
+    ) -> tuple[str, RoutePlan | None]:
+        """When no model serves the detected language and the detector was unsure: the next
+        candidate that can be served (or is the target itself), as ("", None) when none.
+
+        "Cancel" read as Italian (0.57) with English second (0.27) is translated from English
+        rather than failed; the answer's `source_language` says which language was used.
+        """
+        if detection.confidence >= FALLBACK_MAX_CONFIDENCE:
+            return "", None
+        for candidate in detection.candidates[1:]:
+            if candidate.confidence < FALLBACK_MIN_CONFIDENCE:
+                break
+            if _passthrough(candidate.language, req.target):
+                return candidate.language, None
+            try:
+                return candidate.language, self._plan(plans, candidate.language, req)
+            except UnsupportedLanguagePair:
+                continue
+        return "", None
 
     def _plan(
         self, plans: dict[tuple[str, str], RoutePlan], source: str, req: Request

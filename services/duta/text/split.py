@@ -31,19 +31,29 @@ def split_long(sentence: str, max_tokens: int, count_tokens: Callable[[str], int
         raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
     if not sentence or count_tokens(sentence) <= max_tokens:
         return [sentence] if sentence else []
-    clauses = _pieces(_CLAUSE, sentence)
+    return _pack(_pieces(_CLAUSE, sentence), max_tokens, count_tokens, _split_words)
+
+
+def _pack(
+    pieces: list[str],
+    max_tokens: int,
+    count: Callable[[str], int],
+    split_oversize: Callable[[str, int, Callable[[str], int]], list[str]],
+) -> list[str]:
+    """Joins consecutive pieces greedily while they fit; a piece over the limit on its own is
+    cut by ``split_oversize`` and its last part may take the pieces after it."""
     parts: list[str] = []
     current = ""
-    for clause in clauses:
-        if current and count_tokens(current + clause) <= max_tokens:
-            current += clause
+    for piece in pieces:
+        if current and count(current + piece) <= max_tokens:
+            current += piece
             continue
         if current:
             parts.append(current)
-        if count_tokens(clause) <= max_tokens:
-            current = clause
+        if count(piece) <= max_tokens:
+            current = piece
         else:
-            *done, current = _split_words(clause, max_tokens, count_tokens)
+            *done, current = split_oversize(piece, max_tokens, count)
             parts.extend(done)
     if current:
         parts.append(current)
@@ -63,23 +73,7 @@ def _pieces(pattern: re.Pattern[str], text: str) -> list[str]:
 
 
 def _split_words(text: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:
-    words = _WORD.findall(text)
-    parts: list[str] = []
-    current = ""
-    for word in words:
-        if current and count(current + word) <= max_tokens:
-            current += word
-            continue
-        if current:
-            parts.append(current)
-        if count(word) <= max_tokens:
-            current = word
-        else:
-            *done, current = _split_chars(word, max_tokens, count)
-            parts.extend(done)
-    if current:
-        parts.append(current)
-    return parts
+    return _pack(_WORD.findall(text), max_tokens, count, _split_chars)
 
 
 def _split_chars(text: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:

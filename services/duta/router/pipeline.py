@@ -100,6 +100,10 @@ class _Text:
     error: UnsupportedLanguagePair | None = None  # its detected language has no route
 
 
+# A route plan, or why there is none (kept per request so each pair is planned once).
+_Planned = RoutePlan | UnsupportedLanguagePair
+
+
 class Pipeline:
     """Turns a validated Request into pb.Translation messages."""
 
@@ -141,7 +145,7 @@ class Pipeline:
         return translations
 
     def _prepare(self, req: Request, estimate: Callable[[str], int]) -> list[_Text]:
-        plans: dict[tuple[str, str], RoutePlan] = {}
+        plans: dict[tuple[str, str], _Planned] = {}
         masker = TermMasker(dict(req.terms))
         documents = [split_html(text) for text in req.texts] if req.html else None
         detections = None
@@ -177,7 +181,7 @@ class Pipeline:
         return prepared
 
     def _routable_candidate(
-        self, plans: dict[tuple[str, str], RoutePlan], detection: Detection, req: Request
+        self, plans: dict[tuple[str, str], _Planned], detection: Detection, req: Request
     ) -> tuple[str, RoutePlan | None]:
         """When no model serves the detected language and the detector was unsure: the next
         candidate that can be served (or is the target itself), as ("", None) when none.
@@ -198,13 +202,18 @@ class Pipeline:
                 continue
         return "", None
 
-    def _plan(
-        self, plans: dict[tuple[str, str], RoutePlan], source: str, req: Request
-    ) -> RoutePlan:
+    def _plan(self, plans: dict[tuple[str, str], _Planned], source: str, req: Request) -> RoutePlan:
+        """The request's plan for source → target, worked out (or found missing) once."""
         key = (source, req.target)
         if key not in plans:
-            plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
-        return plans[key]
+            try:
+                plans[key] = self.table.plan(source, req.target, req.tier, req.pivot)
+            except UnsupportedLanguagePair as exc:
+                plans[key] = exc
+        planned = plans[key]
+        if isinstance(planned, UnsupportedLanguagePair):
+            raise planned
+        return planned
 
     def _split_sentences(
         self, item: _Text, plan: RoutePlan, masker: TermMasker, estimate: Callable[[str], int]

@@ -12,8 +12,9 @@ Serves model repositories held in memory over real HTTP on 127.0.0.1, as the hub
 
 Errors carry the hub's ``X-Error-Code`` (RepoNotFound, RevisionNotFound, EntryNotFound), which
 huggingface_hub turns into its typed exceptions. Faults can be injected per file: bytes that do
-not match the published sha256 (``corrupt``), a connection dropped after N bytes (``drop_after``)
-followed by 503s until ``heal()``. Every request is logged (method, path, Range header).
+not match the published sha256 (``corrupt``), a connection dropped once after N bytes
+(``drop_after``), optionally followed by 503s for that file until ``heal()``
+(``fail_after_drop``). Every request is logged (method, path, Range header).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class HubStandIn:
         self.repos: dict[str, HubRepo] = {}
         self.corrupt: set[tuple[str, str]] = set()
         self.drop_after: dict[tuple[str, str], int] = {}
+        self.fail_after_drop: set[tuple[str, str]] = set()
         self.broken: set[tuple[str, str]] = set()
         self.requests: list[tuple[str, str, str | None]] = []
         self.lock = threading.Lock()
@@ -109,6 +111,7 @@ class HubStandIn:
         with self.lock:
             self.corrupt.clear()
             self.drop_after.clear()
+            self.fail_after_drop.clear()
             self.broken.clear()
 
     def start(self) -> HubStandIn:
@@ -216,10 +219,11 @@ def _handler(hub: HubStandIn) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if head:
                 return
-            cut = hub.drop_after.get(key)
-            if cut is not None and not start:
-                with hub.lock:
+            with hub.lock:
+                cut = hub.drop_after.pop(key, None)
+                if cut is not None and key in hub.fail_after_drop:
                     hub.broken.add(key)
+            if cut is not None:
                 self.wfile.write(body[:cut])
                 self.wfile.flush()
                 self.close_connection = True

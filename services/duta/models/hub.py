@@ -53,7 +53,13 @@ class RemoteSnapshot:
         """The files that ``allow`` patterns keep and ``ignore`` patterns do not drop."""
         from huggingface_hub.utils import filter_repo_objects
 
-        kept = set(filter_repo_objects([f.path for f in self.files], list(allow), list(ignore)))
+        kept = set(
+            filter_repo_objects(
+                [f.path for f in self.files],
+                allow_patterns=list(allow),
+                ignore_patterns=list(ignore),
+            )
+        )
         return [f for f in self.files if f.path in kept]
 
 

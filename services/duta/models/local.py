@@ -65,7 +65,7 @@ def copy_local_repo(
         for p in root.rglob("*")
         if p.is_file() and ".cache" not in p.relative_to(root).parts
     ]
-    kept = sorted(filter_repo_objects(paths, allow, ignore))
+    kept = sorted(filter_repo_objects(paths, allow_patterns=allow, ignore_patterns=ignore))
     if not any(p.endswith(("model.bin", ".safetensors")) for p in kept):
         raise PullError(f"{root}: no model weights (model.bin) in the copy of {repo_id}")
     commits: set[str] = set()

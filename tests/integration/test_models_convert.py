@@ -22,14 +22,9 @@ from duta.cli.up import free_port, wait_serving
 from duta.models import open_model_dir
 from duta.models.metadata import read_metadata
 
-torch = pytest.importorskip(
-    "torch",
-    reason="torch is not importable: install the convert extra (pip install -e '.[convert]')",
-)
-transformers = pytest.importorskip(
-    "transformers",
-    reason="transformers is not importable: install the convert extra (pip install -e '.[convert]')",
-)
+_NEEDS = "is not importable: install the convert extra (`make install-convert`)"
+torch = pytest.importorskip("torch", reason=f"torch {_NEEDS}")
+transformers = pytest.importorskip("transformers", reason=f"transformers {_NEEDS}")
 
 ZH = [
     "今天天气很好。",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -121,10 +122,8 @@ async def run(args: argparse.Namespace) -> None:
         ]
         while not stop.is_set():
             stats.write(path)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), args.every)
-            except TimeoutError:
-                pass
         await asyncio.gather(*tasks)
     stats.write(path, done=True)
 

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SENTENCES = 128  # sentences per worker call
 CHUNKS_IN_FLIGHT = 4  # calls per request and pool at a time
-OVERLOAD_BACKOFF = (0.1, 0.3, 0.9)  # seconds between retries of a RESOURCE_EXHAUSTED call
+OVERLOAD_BACKOFF = (0.1, 0.3, 0.9)  # pauses between retries of a refused chunk; the last repeats
 
 
 @dataclass(frozen=True)
@@ -113,19 +113,24 @@ class WorkerPool:
     async def _call_with_retry(
         self, sentences: list[str], source: str, target: str, beam_size: int, deadline: float
     ) -> list[WorkerResult]:
-        for delay in (*OVERLOAD_BACKOFF, None):
+        """Retries a chunk refused for overload until the deadline, with capped backoff.
+
+        A refusal means the worker is busy with work that will finish, so a fixed number of
+        tries would fail large requests on a slow (or busy) machine: only the deadline ends it.
+        """
+        attempt = 0
+        while True:
             try:
                 return await self._call(
                     sentences, source, target, beam_size, deadline - time.monotonic()
                 )
             except Overloaded as exc:
-                if delay is None:
-                    raise
+                delay = OVERLOAD_BACKOFF[min(attempt, len(OVERLOAD_BACKOFF) - 1)]
                 pause = max(delay, exc.retry_after)
                 if time.monotonic() + pause >= deadline:
                     raise
+                attempt += 1
                 await asyncio.sleep(pause)
-        raise AssertionError("unreachable")
 
     async def _call(
         self, sentences: list[str], source: str, target: str, beam_size: int, timeout: float

@@ -74,17 +74,31 @@ def test_killed_job_resumes_without_redoing_finished_files(address, corpus, tmp_
     assert tree(out) == tree(tmp_path / "whole") and len(tree(out)) == FILES
 
 
-def test_rerun_redoes_only_changed_files(address, corpus, tmp_path) -> None:
+def test_rerun_redoes_only_changed_files_detecting_the_language(address, tmp_path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     for name in ("a.txt", "b.txt"):
         (docs / name).write_text(f"The file {name} says hello to the world.\n")
+    (docs / "c.txt").write_text("今天天气很好。我们明天去公园散步吧。\n")
     out = tmp_path / "out"
-    assert run_job(address, [docs], out)[0] == 0
+    status, report = run_job(address, [docs], out, "--from", "auto", "--to", "en")
+    assert status == 0
+    detected = {f["relative"]: f["source_language"] for f in report["per_file"]}
+    assert detected["a.txt"] == "en" and detected["c.txt"] == "zh-Hans"  # per file
     (docs / "b.txt").write_text("The file b.txt now says something new.\n")
-    status, report = run_job(address, [docs], out)
-    assert status == 0 and report["files"]["skipped"] == 1 and report["files"]["ok"] == 1
+    status, report = run_job(address, [docs], out, "--from", "auto", "--to", "en")
+    assert status == 0 and report["files"]["skipped"] == 2 and report["files"]["ok"] == 1
     assert [f["relative"] for f in report["per_file"] if f["status"] == "ok"] == ["b.txt"]
+    status, report = run_job(address, [docs], out, "--from", "auto", "--to", "ko")
+    assert report["files"]["ok"] == 3  # other settings: every file is redone
+
+
+def test_overload_is_retried_with_backoff(loop_thread, workers, corpus, tmp_path) -> None:
+    """A router that takes one message at a time refuses the rest: the job retries them."""
+    with batch_router(loop_thread, workers, None, max_concurrent_requests=1) as busy:
+        status, report = run_job(busy, [corpus / "part0"], tmp_path / "out", "--no-cache")
+    assert status == 0 and report["files"]["ok"] == FILES // 4
+    assert report["retries"] > 0
 
 
 def test_shards_cover_every_file_exactly_once(address, corpus, tmp_path) -> None:

@@ -20,6 +20,7 @@ from duta.batch.manifest import (
     remove_leftovers,
     sha256,
 )
+from duta.batch.progress import Progress
 from duta.batch.sharding import Shard, shard_from
 
 
@@ -128,3 +129,23 @@ def test_manifest_skips_only_intact_finished_outputs(tmp_path) -> None:
     (out / f".c.txt{TEMP_MARK}1-of-2-xyz").write_bytes(b"another shard's, in progress")
     assert remove_leftovers(out, "0-of-2") == 1
     assert (out / f".c.txt{TEMP_MARK}1-of-2-xyz").exists()
+
+
+def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(2, "auto", stream=stream, interval=0)
+        progress.add_segments(10, 400)
+        progress.file_done()
+        progress.file_done()
+        progress.close()
+    assert "2/2" in terminal.getvalue() and "seg/s" in terminal.getvalue()
+    lines = pipe.getvalue().splitlines()
+    assert lines[-1].startswith("duta batch: 2/2 files, 10 segments, 400 characters")
+    assert "\r" not in pipe.getvalue() and "eta" in lines[0]

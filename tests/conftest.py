@@ -142,14 +142,23 @@ def running_worker(loop: LoopThread, model: Path, **overrides: Any) -> Iterator[
         stop_worker(loop, service, servicer)
 
 
+@pytest.fixture(scope="session")
+def detector() -> Any:
+    """One language detector for every in-process router (loading one takes seconds)."""
+    from duta.langid import Detector
+
+    return Detector()
+
+
 @contextlib.contextmanager
-def running_router(loop: LoopThread, settings: Any) -> Iterator[Any]:
+def running_router(loop: LoopThread, settings: Any, detector: Any = None) -> Iterator[Any]:
     """An in-process router (built, started, worker pools polled); yields the Router."""
     from duta.router import build_router
 
     async def start() -> Any:
-        router = build_router(settings)
-        await router.start(settings.worker_refresh_seconds)
+        router = build_router(settings, detector)
+        await router.start()
+        await router.ready.wait()
         return router
 
     router = loop.run(start())

@@ -7,23 +7,14 @@ import time
 import grpc
 import pytest
 
-from duta.router import RouterSettings, WorkerEndpoint
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
-from tests.conftest import free_port, running_router
+from tests.conftest import free_port
 
 
 @pytest.fixture(scope="module")
-def router(loop_thread, workers, redis_server):
-    settings = RouterSettings(
-        host="127.0.0.1",
-        port=0,
-        workers=tuple(WorkerEndpoint(address=workers.address(n)) for n in workers.services),
-        redis_url=redis_server.url,
-        max_text_chars=2000,
-    )
-    with running_router(loop_thread, settings) as router:
-        yield router
+def router(shared_router):
+    return shared_router
 
 
 @pytest.fixture(scope="module")

@@ -54,8 +54,14 @@ class TieredCache:
             await self.l2.close()
 
 
-def build_cache(redis_url: str | None, l1_entries: int, ttl_seconds: int) -> TieredCache:
+def build_cache(
+    redis_url: str | None, l1_entries: int, ttl_seconds: int, retry_after: float = 2.0
+) -> TieredCache:
     """Builds the router's cache: Redis when a URL is configured, else in-process only."""
-    l2 = RedisCache(redis_url, ttl_seconds=ttl_seconds) if redis_url else None
+    l2 = (
+        RedisCache(redis_url, ttl_seconds=ttl_seconds, retry_after=retry_after)
+        if redis_url
+        else None
+    )
     logger.info("cache: in-process LRU (%d entries)%s", l1_entries, " + redis" if l2 else "")
     return TieredCache(LruCache(l1_entries), l2)

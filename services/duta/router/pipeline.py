@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,14 +45,22 @@ FALLBACK_MAX_CONFIDENCE = 0.8
 FALLBACK_MIN_CONFIDENCE = 0.1
 
 
+def _model_bytes(sentence: str) -> int:
+    """UTF-8 length after NFKC, the normalisation SentencePiece applies (ﷺ becomes 18 letters)."""
+    if sentence.isascii():
+        return len(sentence)
+    return len(unicodedata.normalize("NFKC", sentence).encode("utf-8"))
+
+
 def estimate_tokens(sentence: str) -> int:
-    """A conservative estimate of a sentence's model token count."""
-    return math.ceil(len(sentence.encode("utf-8")) * TOKENS_PER_BYTE) + 1
+    """A likely estimate of a sentence's model token count (a third of its NFKC bytes)."""
+    return math.ceil(_model_bytes(sentence) * TOKENS_PER_BYTE) + 1
 
 
 def worst_case_tokens(sentence: str) -> int:
-    """An upper bound: byte-fallback tokenisers spend at most one token per UTF-8 byte."""
-    return len(sentence.encode("utf-8")) + 2
+    """A true upper bound: a byte-fallback tokeniser spends at most one token per UTF-8 byte
+    of the NFKC-normalised text, plus the end-of-sentence and language tokens."""
+    return _model_bytes(sentence) + 2
 
 
 @dataclass(frozen=True)
@@ -352,6 +361,7 @@ class Pipeline:
         if item.error is not None:
             translation.error.code = item.error.code.value[0]
             translation.error.message = str(item.error)
+            translation.error.status.CopyFrom(item.error.to_status())
             return translation
         convert = (
             item.plan is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from duta.common.errors import UnsupportedLanguagePair
@@ -70,9 +70,15 @@ class RoutePlan:
 class RoutingTable:
     """Plans routes over the pools whose Info is known (available or not)."""
 
-    def __init__(self, pools: Sequence[WorkerPool], pivot: str = "en") -> None:
+    def __init__(
+        self,
+        pools: Sequence[WorkerPool],
+        pivot: str = "en",
+        fallbacks: Mapping[str, str] | None = None,
+    ) -> None:
         self.pools = list(pools)
         self.pivot = pivot
+        self.fallbacks = dict(fallbacks or {})
 
     def direct(self, source: str, target: str, tier: str) -> Hop | None:
         """The best pool of `tier` serving source → target, available pools first."""

@@ -28,6 +28,7 @@ def build_server(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]
     service = build_grpc_server(
         f"{settings.host}:{settings.port}",
         [(worker_pb2_grpc.add_WorkerServicer_to_server, servicer, SERVICE_NAME)],
+        tls=settings.server_tls(),
     )
     service.on_drain.append(servicer.drain)
     return service, servicer
@@ -62,15 +63,15 @@ async def serve(settings: WorkerSettings) -> None:
     """
     start_metrics_server(settings.metrics_port)
     service, servicer = build_server(settings)
+    await service.set_serving(False)  # the library's default is SERVING
     await service.server.start()
-    await service.set_serving(False)
     try:
         try:
             await load(service, servicer)
         except BaseException:
             await service.server.stop(0)
             raise
-        await serve_forever(service, settings.grace_seconds)
+        await serve_forever(service, settings.grace_seconds, settings.drain_delay_seconds)
         await servicer.close()
     finally:
         servicer.executor.shutdown(wait=True)

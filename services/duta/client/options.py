@@ -45,7 +45,7 @@ class ClientOptions:
         client_certificate, client_key: PEM files for mutual TLS.
         server_name: overrides the name checked against the router's certificate.
         max_attempts: attempts of a call refused as overloaded (RESOURCE_EXHAUSTED) or unavailable;
-            1 disables the client's retries.
+            1 disables every retry (gRPC's own too).
         metadata: extra metadata sent with every call.
     """
 
@@ -67,9 +67,10 @@ class ClientOptions:
 
     def channel_options(self) -> list[tuple[str, Any]]:
         """gRPC channel arguments: retries, keepalive, message sizes, TLS name override."""
+        retries = self.max_attempts > 1
         options: list[tuple[str, Any]] = [
-            ("grpc.service_config", json.dumps(_SERVICE_CONFIG)),
-            ("grpc.enable_retries", 1),
+            ("grpc.service_config", json.dumps(_SERVICE_CONFIG if retries else {})),
+            ("grpc.enable_retries", int(retries)),
             ("grpc.keepalive_time_ms", 30_000),
             ("grpc.keepalive_timeout_ms", 10_000),
             ("grpc.max_receive_message_length", 64 * 1024 * 1024),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,6 +47,7 @@ class GrpcService:
     on_drain: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_reload: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     draining: bool = False
+    delay_over: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def set_serving(self, serving: bool) -> None:
         """Reports SERVING or NOT_SERVING for the overall server and every service."""
@@ -57,6 +59,10 @@ class GrpcService:
         for name in ("", *self.service_names):
             await self.health.set(name, status)
 
+    def end_drain_delay(self) -> None:
+        """Ends a running drain delay now (a second SIGTERM does this)."""
+        self.delay_over.set()
+
     async def shutdown(self, grace: float, drain_delay: float = 0.0) -> None:
         """NOT_SERVING, keep serving for `drain_delay` seconds (load balancers and endpoint
         lists catch up), then drain hooks refuse new work and finish theirs, and the server
@@ -65,7 +71,8 @@ class GrpcService:
         await self.set_serving(False)
         if drain_delay > 0:
             logger.info("NOT_SERVING; still serving for the %.1fs drain delay", drain_delay)
-            await asyncio.sleep(drain_delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.delay_over.wait(), drain_delay)
         drains = [asyncio.ensure_future(hook()) for hook in self.on_drain]
         await asyncio.sleep(0)  # the hooks refuse new work before anything else runs
         if drains:
@@ -147,6 +154,8 @@ async def serve_forever(service: GrpcService, grace: float, drain_delay: float =
         loop.add_signal_handler(signal.SIGHUP, _reload, service, reloads)
     await stop.wait()
     logger.info("signal received: drain delay %.1fs, then up to %.1fs", drain_delay, grace)
+    for sig in (signal.SIGTERM, signal.SIGINT):  # a second signal ends the delay
+        loop.add_signal_handler(sig, service.end_drain_delay)
     await service.shutdown(grace, drain_delay)
     logger.info("stopped")
 

@@ -34,6 +34,15 @@ def build_server(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]
     return service, servicer
 
 
+async def listen(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]:
+    """Builds the server and starts listening, health NOT_SERVING (the library's default
+    would be SERVING) until `load` has loaded and warmed the model."""
+    service, servicer = build_server(settings)
+    await service.set_serving(False)
+    await service.server.start()
+    return service, servicer
+
+
 async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
     """Loads the model off the event loop, warms every replica up, then reports SERVING.
 
@@ -62,9 +71,7 @@ async def serve(settings: WorkerSettings) -> None:
         ModelDirError: the model directory cannot be served (the server is stopped first).
     """
     start_metrics_server(settings.metrics_port)
-    service, servicer = build_server(settings)
-    await service.set_serving(False)  # the library's default is SERVING
-    await service.server.start()
+    service, servicer = await listen(settings)
     try:
         try:
             await load(service, servicer)

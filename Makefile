@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install protos system-deps check format bench clean
+.PHONY: up test install protos system-deps check format bench reliability soak clean
+SOAK_MINUTES ?= 10
 
 $(STAMP): pyproject.toml setup.py $(wildcard protos/duta/v1/*.proto)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,8 +49,14 @@ format: $(STAMP)
 	$(BIN)/ruff format services tests bench
 	$(BIN)/ruff check --fix services tests bench
 
-bench: $(STAMP) ## benchmarks (ratios measured in one run)
-	$(BIN)/python bench/langid.py
+bench: $(STAMP) ## every benchmark, one report: bench/REPORT.md (+ plots in bench/report/)
+	$(BIN)/python bench/report.py --soak-minutes $(SOAK_MINUTES)
+
+reliability: $(STAMP) system-deps ## the cluster as processes under load, with faults and hostile input
+	$(BIN)/pytest -q -m reliability tests/reliability
+
+soak: $(STAMP) ## 10 minutes of mixed traffic; memory and p99 must stay flat
+	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) services/duta/v1 build *.egg-info .pytest_cache

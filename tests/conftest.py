@@ -142,12 +142,21 @@ def running_worker(loop: LoopThread, model: Path, **overrides: Any) -> Iterator[
         stop_worker(loop, service, servicer)
 
 
+_DETECTOR: list[Any] = []
+
+
+def shared_detector() -> Any:
+    """One language detector for every in-process router (loading one takes seconds)."""
+    if not _DETECTOR:
+        from duta.langid import Detector
+
+        _DETECTOR.append(Detector())
+    return _DETECTOR[0]
+
+
 @pytest.fixture(scope="session")
 def detector() -> Any:
-    """One language detector for every in-process router (loading one takes seconds)."""
-    from duta.langid import Detector
-
-    return Detector()
+    return shared_detector()
 
 
 @contextlib.contextmanager
@@ -156,7 +165,7 @@ def running_router(loop: LoopThread, settings: Any, detector: Any = None) -> Ite
     from duta.router import build_router
 
     async def start() -> Any:
-        router = build_router(settings, detector)
+        router = build_router(settings, detector or shared_detector())
         await router.start()
         await router.ready.wait()
         return router

@@ -377,9 +377,9 @@ def test_a_passed_deadline_is_not_sent_to_workers(router) -> None:
         deadline=clock.monotonic() - 1,
     )  # fmt: skip
     with pytest.raises(DeadlineExceeded):
-        router.servicer.pipeline._timeout(request)
+        router.servicer.pipeline.runner.timeout(request)
     request = Request(**{**request.__dict__, "deadline": clock.monotonic() + 5})
-    assert 0 < router.servicer.pipeline._timeout(request) <= 5
+    assert 0 < router.servicer.pipeline.runner.timeout(request) <= 5
 
 
 def test_long_sentences_are_split_before_the_worker_limit(stub) -> None:

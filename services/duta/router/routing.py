@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from duta.common.errors import UnsupportedLanguagePair
 from duta.langid.codes import base_language, script_subtag
 from duta.router.pools import WorkerPool
-from duta.v1 import translator_pb2 as pb
+from duta.router.types import Route, Tier
 
 SMALL, LARGE = "small", "large"
 
@@ -47,7 +47,7 @@ class Hop:
 class RoutePlan:
     """How one (source, target) pair is translated."""
 
-    kind: int  # pb.Route value
+    kind: Route
     hops: tuple[Hop, ...]
     source: str
     target: str
@@ -94,32 +94,30 @@ class RoutingTable:
         candidates.sort(key=lambda c: c[0])
         return candidates[0][1] if candidates else None
 
-    def plan(
-        self, source: str, target: str, tier: int = pb.TIER_UNSPECIFIED, pivot: bool = True
-    ) -> RoutePlan:
+    def plan(self, source: str, target: str, tier: int = Tier.ANY, pivot: bool = True) -> RoutePlan:
         """Plans source → target; raises UnsupportedLanguagePair listing what exists."""
-        if tier != pb.TIER_LARGE:
+        if tier != Tier.LARGE:
             hop = self.direct(source, target, SMALL)
             if hop:
-                return self._plan(pb.ROUTE_DIRECT, (hop,), source, target)
+                return self._plan(Route.DIRECT, (hop,), source, target)
             if pivot:
                 first = self.direct(source, self.pivot, SMALL)
                 second = self.direct(self.pivot, target, SMALL)
                 if first and second:
-                    return self._plan(pb.ROUTE_PIVOT, (first, second), source, target)
-        if tier != pb.TIER_SMALL:
+                    return self._plan(Route.PIVOT, (first, second), source, target)
+        if tier != Tier.SMALL:
             hop = self.direct(source, target, LARGE)
             if hop:
-                return self._plan(pb.ROUTE_ESCALATED, (hop,), source, target)
+                return self._plan(Route.ESCALATED, (hop,), source, target)
         raise UnsupportedLanguagePair(
             f"no model serves {source} → {target}"
-            + (" (large tier only)" if tier == pb.TIER_LARGE else "")
+            + (" (large tier only)" if tier == Tier.LARGE else "")
             + f"; served pairs: {', '.join(self.pair_names()) or 'none (no worker is known)'}"
         )
 
     def escalation(self, plan: RoutePlan) -> Hop | None:
         """The large-tier hop a low-confidence small-model result may be retried on."""
-        if plan.kind == pb.ROUTE_ESCALATED:
+        if plan.kind == Route.ESCALATED:
             return None
         return self.direct(plan.source, plan.target, LARGE)
 
@@ -152,7 +150,7 @@ class RoutingTable:
                 continue
         return plans
 
-    def _plan(self, kind: int, hops: tuple[Hop, ...], source: str, target: str) -> RoutePlan:
+    def _plan(self, kind: Route, hops: tuple[Hop, ...], source: str, target: str) -> RoutePlan:
         return RoutePlan(
             kind=kind,
             hops=hops,

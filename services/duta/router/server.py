@@ -145,6 +145,7 @@ def build_router(
         settings.cache_entries,
         settings.cache_ttl_seconds,
         settings.redis_retry_seconds,
+        settings.redis_ca_file,
     )
     detector = detector or Detector(ngram=settings.detector_ngram)
     pipeline = Pipeline(settings, detector, table, cache)

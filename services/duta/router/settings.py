@@ -70,6 +70,9 @@ class RouterSettings(ServiceSettings):
         validation_alias=AliasChoices("DUTA_REDIS_URL", "DUTA_ROUTER_REDIS_URL", "redis_url"),
         description="redis:// or rediss:// (TLS), with a password as redis://:PASSWORD@host.",
     )
+    redis_ca_file: Path | None = Field(
+        None, description="CA of a rediss:// (TLS) server's certificate, when not a public one."
+    )
     cache_entries: int = Field(100_000, ge=0, description="In-process LRU size (L1); 0: off.")
     cache_ttl_seconds: int = Field(30 * 24 * 3600, ge=1)
     redis_retry_seconds: float = Field(

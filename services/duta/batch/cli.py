@@ -46,10 +46,13 @@ def _router(args: argparse.Namespace) -> Iterator[str]:
     if not args.embedded:
         yield args.router
         return
-    from duta.cli.up import Cluster, ensure_models, free_port
+    from duta.cli.up import DEMO_WARNING, Cluster, ensure_models, free_port
+    from duta.cli.up_models import serves_demo
 
     models = Path(args.models)
-    ensure_models(models)
+    ensure_models(models, None)  # what is there, else real models when the hub answers, else demo
+    if serves_demo(models):
+        print(DEMO_WARNING, file=sys.stderr, flush=True)
     cluster = Cluster(models=models, port=free_port(), use_redis=not args.no_redis)
     print(f"duta batch: starting a local cluster from {models} …", file=sys.stderr)
     try:

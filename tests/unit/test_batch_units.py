@@ -149,3 +149,16 @@ def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
     lines = pipe.getvalue().splitlines()
     assert lines[-1].startswith("duta batch: 2/2 files, 10 segments, 400 characters")
     assert "\r" not in pipe.getvalue() and "eta" in lines[0]
+
+
+def test_a_long_paragraph_is_cut_at_line_breaks_and_put_back_exactly() -> None:
+    from duta.batch.formats import text
+
+    lines = [f"Line {n} of a long log file without blank lines." for n in range(400)]
+    source = "\n".join(lines) + "\n"
+    extracted = text.extract(source.encode(), FormatOptions("ja"))
+    assert len(extracted.segments) > 1
+    assert all(len(s.text) <= text.MAX_SEGMENT_CHARS + 100 for s in extracted.segments)
+    assert extracted.render([s.text for s in extracted.segments]).decode() == source
+    translated = extracted.render(["X"] * len(extracted.segments)).decode()
+    assert translated.count("\n") == len(extracted.segments)  # one break between chunks

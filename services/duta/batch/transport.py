@@ -14,7 +14,9 @@ import contextlib
 import itertools
 import math
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -27,6 +29,7 @@ __all__ = ["RetryPolicy", "RouterTransport", "TranslateFailed", "code_name"]
 _RETRYABLE = frozenset(
     {grpc.StatusCode.UNAVAILABLE.value[0], grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]}
 )
+T = TypeVar("T")
 _STREAM_SLOTS = 8  # messages the router works on at once per stream (its STREAM_CONCURRENCY)
 
 
@@ -157,26 +160,38 @@ class RouterTransport:
     async def detect(self, text: str) -> str:
         """The language the router detects for a text (``und`` when it cannot tell)."""
         request = pb.DetectLanguageRequest(texts=[text], top_k=1)
-        reply = await self._stub.DetectLanguage(request, timeout=self.retry.message_timeout)
+        reply: pb.DetectLanguageResponse = await self._retrying(lambda: self._detect_once(request))
         return str(reply.detections[0].language)
 
     async def translate(self, request: pb.TranslateRequest) -> pb.TranslateResponse:
         """Translates one request through a stream, retrying overload and outages."""
         async with self._slots:
-            code, reason = 0, ""
-            for attempt in range(1, self.retry.attempts + 1):
-                if attempt > 1:
-                    self.retries += 1
-                    await asyncio.sleep(self.retry.delay(attempt - 1))
-                answer = await self._send_once(request)
-                if isinstance(answer, pb.TranslateResponse):
-                    return answer
-                code, reason = answer
-                if code not in _RETRYABLE:
-                    raise TranslateFailed(code, reason)
-            raise TranslateFailed(
-                code, f"{code_name(code)} after {self.retry.attempts} attempts: {reason}"
-            )
+            return await self._retrying(lambda: self._send_once(request))
+
+    async def _retrying(self, once: Callable[[], Awaitable[T | tuple[int, str]]]) -> T:
+        """Calls `once` until it answers, backing off on retryable codes."""
+        code, reason = 0, ""
+        for attempt in range(1, self.retry.attempts + 1):
+            if attempt > 1:
+                self.retries += 1
+                await asyncio.sleep(self.retry.delay(attempt - 1))
+            answer = await once()
+            if not isinstance(answer, tuple):
+                return answer
+            code, reason = answer
+            if code not in _RETRYABLE:
+                raise TranslateFailed(code, reason)
+        raise TranslateFailed(
+            code, f"{code_name(code)} after {self.retry.attempts} attempts: {reason}"
+        )
+
+    async def _detect_once(
+        self, request: pb.DetectLanguageRequest
+    ) -> pb.DetectLanguageResponse | tuple[int, str]:
+        try:
+            return await self._stub.DetectLanguage(request, timeout=self.retry.message_timeout)
+        except grpc.aio.AioRpcError as exc:
+            return exc.code().value[0], exc.details() or exc.code().name
 
     async def _send_once(
         self, request: pb.TranslateRequest

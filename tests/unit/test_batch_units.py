@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -132,8 +133,6 @@ def test_manifest_skips_only_intact_finished_outputs(tmp_path) -> None:
 
 
 def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
-    import io
-
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -162,3 +161,46 @@ def test_a_long_paragraph_is_cut_at_line_breaks_and_put_back_exactly() -> None:
     assert extracted.render([s.text for s in extracted.segments]).decode() == source
     translated = extracted.render(["X"] * len(extracted.segments)).decode()
     assert translated.count("\n") == len(extracted.segments)  # one break between chunks
+
+
+def test_office_runs_follow_the_markers_or_share_the_text(tmp_path) -> None:
+    import docx
+
+    from duta.batch.formats import docx as docx_format
+    from tests.data.batch.office import build_docx
+
+    data = build_docx(tmp_path / "in.docx").read_bytes()
+    options = FormatOptions("ja")
+
+    def runs(rendered: bytes) -> list[tuple[str, bool | None]]:
+        paragraph = docx.Document(io.BytesIO(rendered)).paragraphs[1]
+        return [(r.text, r.bold) for r in paragraph.runs]
+
+    kept = docx_format.extract(data, options)  # a model that keeps the markers in order
+    by_markers = runs(kept.render([s.text.upper() for s in kept.segments]))
+    assert by_markers[1] == ("GREEN POWER BUTTON", True)
+    assert [t for t, _ in by_markers] == [
+        "PRESS THE ",
+        "GREEN POWER BUTTON",
+        " AND WAIT UNTIL THE ",
+        "STATUS LIGHT",
+        " STOPS BLINKING.",
+    ]
+    dropped = docx_format.extract(data, options)  # markers lost: text spread by length
+    sentence = "one two three four five six seven eight nine ten"
+    spread = runs(dropped.render([sentence] * 11))
+    assert "".join(t for t, _ in spread) == sentence
+    assert [b for _, b in spread] == [b for _, b in by_markers] and all(t for t, _ in spread)
+
+
+def test_long_html_is_cut_only_where_no_untranslated_element_is_open() -> None:
+    from duta.batch.formats import html
+
+    block = "<p>Paragraph of prose number {n} with <b>bold</b> words.</p>\n"
+    pre = "<pre>\n" + "code line that must stay\n" * 600 + "</pre>\n"
+    document = "<html><body>\n" + "".join(block.format(n=n) for n in range(300)) + pre
+    document += "".join(block.format(n=n) for n in range(300, 500)) + "</body></html>\n"
+    extracted = html.extract(document.encode(), FormatOptions("ja"))
+    assert len(extracted.segments) > 2 and all(s.html for s in extracted.segments)
+    assert extracted.render([s.text for s in extracted.segments]).decode() == document
+    assert sum(pre in s.text for s in extracted.segments) == 1  # the <pre> is never cut

@@ -84,6 +84,8 @@ def test_discover_mirrors_directories_and_globs(tmp_path) -> None:
     assert [f.relative for f in found] == ["a.txt", "deep/b.md", "deep/c.srt"]
     globbed = discover([str(tmp_path / "in" / "**" / "*.md"), str(tmp_path / "in" / "a.txt")])
     assert [f.relative for f in globbed] == ["a.txt", "deep/b.md"]
+    with pytest.raises(InputError, match="inside the output directory"):
+        discover([str(tmp_path / "in" / "deep")], exclude=tmp_path / "in")
     with pytest.raises(InputError, match="matches no file"):
         discover([str(tmp_path / "missing")])
     (tmp_path / "other").mkdir()

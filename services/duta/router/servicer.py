@@ -142,12 +142,13 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
                 f"the router is at its limit of {limit} requests in progress; retry in a second"
             )
         self.in_progress += 1
-        logger.debug(
-            "translate %d texts to %s: %s",
-            len(request.texts),
-            request.target_language,
-            ", ".join(user_text(t) for t in request.texts[:3]),
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "translate %d texts to %s: %s",
+                len(request.texts),
+                request.target_language,
+                ", ".join(user_text(t) for t in request.texts[:3]),
+            )
         try:
             remaining = context.time_remaining()
             deadline = None if remaining is None else time.monotonic() + remaining

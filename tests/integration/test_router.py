@@ -212,7 +212,7 @@ def test_detect_language_top_k_and_hints(stub) -> None:
 
 
 def test_list_languages(stub) -> None:
-    reply = stub.ListLanguages(pb.ListLanguagesRequest())
+    reply = stub.ListLanguages(pb.ListLanguagesRequest(include_pairs=True))
     pairs = {(p.source_language, p.target_language): p for p in reply.pairs}
     assert pairs[("zh-Hans", "en")].route == pb.ROUTE_DIRECT
     assert pairs[("zh-Hans", "en")].models == ["demo-zh-en"]

@@ -16,16 +16,20 @@ from duta.langid.codes import (
     to_model_token,
 )
 from duta.langid.detector import Candidate, Detection, Detector
+from duta.langid.sentences import SentenceLanguage, detect_sentences, languages_of
 
 __all__ = [
     "Candidate",
     "Detection",
     "Detector",
     "InvalidLanguageCode",
+    "SentenceLanguage",
     "base_language",
     "canonicalize",
+    "detect_sentences",
     "display_name",
     "is_valid",
+    "languages_of",
     "same_language",
     "supported_languages",
     "to_model_token",

@@ -62,6 +62,8 @@ _HINT_BOOST = 20.0
 # A language with this share of fastText's (re-scored) score needs no second opinion (dev.tsv:
 # asking lingua up to 0.98 gains ≈ 0.25 points for 20 % more lingua calls, 30-90 µs each).
 _SETTLED = 0.9
+# A group is compared with a leader lingua has no model for only from this share of fastText's.
+UNKNOWN_LEADER_SHARE = 0.3
 # Han-only text is Japanese when fastText gives ja at least this probability (dev.tsv).
 _JA_HAN_MIN = 0.9
 # Scripts of Han-only text that Japanese may write (not "Hans": simplified-only characters).
@@ -258,13 +260,18 @@ class Detector:
             return scored
         knows = self._ngram.knows
         marked, alphabet_only = _asked_on_letters(norm, script)
-        if not marked and not knows(max(scored, key=scored.__getitem__)):
-            return scored  # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...)
-        evidence = EVIDENCE_SHARE * total
         asked: set[str] = set(marked)
+        strongest = 0.0
         for group in GROUPS[script]:
-            if any(scored.get(code, 0.0) >= evidence for code in group):
+            share = max(scored.get(code, 0.0) for code in group) / total
+            if share >= EVIDENCE_SHARE:
                 asked.update(group)
+                strongest = max(strongest, share)
+        if not knows(max(scored, key=scored.__getitem__)) and not marked:
+            # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
+            # fastText itself gives a fair share is compared with it.
+            if strongest < UNKNOWN_LEADER_SHARE:
+                return scored
         weak = frozenset(alphabet_only) - asked
         asked |= weak
         if not asked:

@@ -267,11 +267,11 @@ class Detector:
             if share >= EVIDENCE_SHARE:
                 asked.update(group)
                 strongest = max(strongest, share)
-        if not knows(max(scored, key=scored.__getitem__)) and not marked:
+        leader = max(scored, key=scored.__getitem__)
+        if not knows(leader) and not marked and strongest < UNKNOWN_LEADER_SHARE:
             # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
             # fastText itself gives a fair share is compared with it.
-            if strongest < UNKNOWN_LEADER_SHARE:
-                return scored
+            return scored
         weak = frozenset(alphabet_only) - asked
         asked |= weak
         if not asked:

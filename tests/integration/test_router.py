@@ -167,14 +167,14 @@ def test_a_text_in_a_language_without_route_fails_alone(stub) -> None:
 
 
 def test_an_unsure_detection_without_route_falls_back_to_a_served_candidate(stub) -> None:
-    # "Cancel": Italian 0.57, English 0.27 — no model serves Italian, English is served.
-    (to_ja,) = translate(stub, ["Cancel"], "ja")
+    # "Pizza": Italian 0.15, English 0.07 — no model serves Italian, English is served.
+    (to_ja,) = translate(stub, ["Pizza"], "ja")
     assert to_ja.detected_language == "it" and to_ja.detection_confidence < 0.8
     assert to_ja.source_language == "en" and not to_ja.HasField("error")
     assert to_ja.text and list(to_ja.route_languages) == ["en", "ja"]
-    (to_en,) = translate(stub, ["Cancel"], "en")  # the candidate is the target: nothing to do
+    (to_en,) = translate(stub, ["Pizza"], "en")  # the candidate is the target: nothing to do
     assert to_en.source_language == "en" and to_en.route == pb.ROUTE_PASSTHROUGH
-    assert to_en.text == "Cancel"
+    assert to_en.text == "Pizza"
 
 
 def test_detect_language_top_k_and_hints(stub) -> None:

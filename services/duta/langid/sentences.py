@@ -22,7 +22,14 @@ from duta.text.segment import segment
 if TYPE_CHECKING:
     from duta.langid.detector import Detection, Detector
 
-__all__ = ["SURE_CONFIDENCE", "SentenceLanguage", "detect_sentences", "languages_of"]
+__all__ = [
+    "SURE_CONFIDENCE",
+    "LanguageRun",
+    "SentenceLanguage",
+    "detect_sentences",
+    "language_runs",
+    "languages_of",
+]
 
 _QUOTE_MARKS = re.compile(r"^(?:\s*>)+\s*")
 # Calibrated confidence at which a sentence decides its own language (bench/langid.py's
@@ -88,6 +95,42 @@ def detect_sentences(
 def languages_of(sentences: Sequence[SentenceLanguage]) -> list[str]:
     """The distinct languages of the sentences, in order of first appearance."""
     return list(dict.fromkeys(s.language for s in sentences))
+
+
+@dataclass(frozen=True)
+class LanguageRun:
+    """Consecutive sentences of one language, as a slice of the text.
+
+    Attributes:
+        text: the slice (the runs of a text concatenate back to it, whitespace included).
+        language: the run's language.
+        detection: the detection of the run's surest sentence (its language is ``language``).
+    """
+
+    text: str
+    language: str
+    detection: Detection
+
+
+def language_runs(text: str, sentences: Sequence[SentenceLanguage]) -> list[LanguageRun]:
+    """Cut ``text`` where the language of its sentences changes (what a router routes).
+
+    Each run starts at its first sentence (the first also takes anything before it) and ends
+    where the next begins, so the runs concatenate back to ``text``.
+    """
+    groups: list[list[SentenceLanguage]] = []
+    for sentence in sentences:
+        if groups and groups[-1][0].language == sentence.language:
+            groups[-1].append(sentence)
+        else:
+            groups.append([sentence])
+    starts = [0] + [group[0].start for group in groups[1:]] + [len(text)]
+    runs = []
+    for group, start, end in zip(groups, starts, starts[1:], strict=False):
+        own = [s.detection for s in group if same_language(s.detection.language, s.language)]
+        best = max(own, key=lambda d: d.confidence) if own else group[0].detection
+        runs.append(LanguageRun(text[start:end], group[0].language, best))
+    return runs
 
 
 def _is_sure(detection: Detection, sure: float) -> bool:

@@ -175,14 +175,14 @@ def _unsure_unserved_word(stub) -> tuple[str, str]:
     reply = stub.DetectLanguage(pb.DetectLanguageRequest(texts=words, top_k=5))
     for word, d in zip(words, reply.detections, strict=True):
         served = {"en", "zh", "ja", "ko"}
-        english = [c for c in d.candidates if c.language == "en" and c.confidence >= 0.1]
+        english = [c for c in d.candidates if c.language == "en" and c.confidence >= 0.05]
         if d.language not in served and d.confidence < 0.8 and english:
             return word, d.language
     raise AssertionError("no unsure, unserved detection among the words: pick others")
 
 
 def test_an_unsure_detection_without_route_falls_back_to_a_served_candidate(stub) -> None:
-    # e.g. "Pizza": Italian 0.49, English 0.23 — no model serves Italian, English is served.
+    # e.g. "Pizza": Italian 0.15, English 0.07 — no model serves Italian, English is served.
     word, unserved = _unsure_unserved_word(stub)
     (to_ja,) = translate(stub, [word], "ja")
     assert to_ja.detected_language == unserved and to_ja.detection_confidence < 0.8

@@ -51,7 +51,7 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
         settings = self.settings
         config = BatcherConfig(
             slots=settings.inter_threads,
-            max_batch_tokens=settings.max_batch_tokens,
+            max_batch_cost=settings.max_batch_tokens,
             max_wait=settings.max_wait_ms / 1000,
             max_queue_tokens=settings.max_queue_tokens,
             batching=settings.batching,
@@ -102,9 +102,10 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
             encoded = self._encode(sentences, source, target)
         else:
             encoded = await asyncio.to_thread(self._encode, sentences, source, target)
+        batcher = self.batcher
         remaining = context.time_remaining()
-        deadline = time.monotonic() + remaining if remaining is not None else None
-        hyps = await self.batcher.translate(encoded, options, deadline)
+        deadline = batcher.clock.now() + remaining if remaining is not None else None
+        hyps = await batcher.translate(encoded, options, deadline)
         meta = self.engine.metadata
         return worker_pb2.WorkerTranslateResponse(
             hypotheses=[

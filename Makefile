@@ -4,7 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install protos system-deps check format bench clean
+.PHONY: up test install install-convert protos system-deps check format bench reliability soak clean
+SOAK_MINUTES ?= 10
+
+# torch for the `convert` extra (`duta models convert` and its test; never needed to serve):
+# the CPU build. Where no CPU wheel is at hand locally, use
+# TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu".
+TORCH_SPEC ?= torch==2.13.0
+CONVERT_STAMP := $(VENV)/.installed-convert
 
 $(STAMP): pyproject.toml setup.py $(wildcard protos/duta/v1/*.proto)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +19,19 @@ $(STAMP): pyproject.toml setup.py $(wildcard protos/duta/v1/*.proto)
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+$(CONVERT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet $(TORCH_SPEC)
+	$(BIN)/pip install --quiet -e ".[dev,convert]"
+	touch $(CONVERT_STAMP)
+
+install-convert: $(CONVERT_STAMP) ## add the convert extra (torch CPU + transformers)
+
 install: $(STAMP) ## create the venv, install Duta and its stubs
 
 protos: $(STAMP) ## regenerate the gRPC stubs into services/duta/v1 (gitignored)
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=services --pyi_out=services \
+	$(BIN)/python -m grpc_tools.protoc -Iprotos \
+		-I$$($(BIN)/python -c 'import google.rpc.status_pb2 as s, pathlib; print(pathlib.Path(s.__file__).parents[2])') \
+		--python_out=services --pyi_out=services \
 		--grpc_python_out=services protos/duta/v1/*.proto
 	touch services/duta/v1/__init__.py
 
@@ -34,7 +50,7 @@ system-deps: ## redis-server and docker-compose (the tests need both), via apt-g
 			 (apt-get update -qq && apt-get install -y -qq docker-compose)); \
 		else echo "docker-compose missing: install it (apt-get install docker-compose)"; exit 1; fi; }
 
-test: $(STAMP) system-deps ## run the whole test suite (real Redis, real servers, tiny real models)
+test: $(STAMP) $(CONVERT_STAMP) system-deps ## run the whole test suite (real Redis, real servers, tiny real models)
 	$(BIN)/pytest -q
 
 check: $(STAMP) ## lint, format check and type check
@@ -46,8 +62,14 @@ format: $(STAMP)
 	$(BIN)/ruff format services tests bench
 	$(BIN)/ruff check --fix services tests bench
 
-bench: $(STAMP) ## benchmarks (ratios measured in one run)
-	$(BIN)/python bench/langid.py
+bench: $(STAMP) ## every benchmark, one report: bench/REPORT.md (+ plots in bench/report/)
+	$(BIN)/python bench/report.py --soak-minutes $(SOAK_MINUTES)
+
+reliability: $(STAMP) system-deps ## the cluster as processes under load, with faults and hostile input
+	$(BIN)/pytest -q -m reliability tests/reliability
+
+soak: $(STAMP) ## 10 minutes of mixed traffic; memory and p99 must stay flat
+	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) services/duta/v1 build *.egg-info .pytest_cache

@@ -7,23 +7,14 @@ import time
 import grpc
 import pytest
 
-from duta.router import RouterSettings, WorkerEndpoint
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
-from tests.conftest import free_port, running_router
+from tests.conftest import free_port
 
 
 @pytest.fixture(scope="module")
-def router(loop_thread, workers, redis_server):
-    settings = RouterSettings(
-        host="127.0.0.1",
-        port=0,
-        workers=tuple(WorkerEndpoint(address=workers.address(n)) for n in workers.services),
-        redis_url=redis_server.url,
-        max_text_chars=2000,
-    )
-    with running_router(loop_thread, settings) as router:
-        yield router
+def router(shared_router):
+    return shared_router
 
 
 @pytest.fixture(scope="module")
@@ -386,9 +377,9 @@ def test_a_passed_deadline_is_not_sent_to_workers(router) -> None:
         deadline=clock.monotonic() - 1,
     )  # fmt: skip
     with pytest.raises(DeadlineExceeded):
-        router.servicer.pipeline._timeout(request)
+        router.servicer.pipeline.runner.timeout(request)
     request = Request(**{**request.__dict__, "deadline": clock.monotonic() + 5})
-    assert 0 < router.servicer.pipeline._timeout(request) <= 5
+    assert 0 < router.servicer.pipeline.runner.timeout(request) <= 5
 
 
 def test_long_sentences_are_split_before_the_worker_limit(stub) -> None:

@@ -20,7 +20,7 @@ def _serve_router(args: argparse.Namespace) -> int:
 
     settings = load_settings(RouterSettings, args.config, port=args.port, host=args.host)
     configure_logging(settings.log_level, "router")
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, args.config))
     return 0
 
 
@@ -71,6 +71,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full `duta` argument parser."""
+    from duta.batch import cli as batch_cli
     from duta.cli import client, up
     from duta.models import cli as models_cli
 
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.register(sub)
     client.register(sub, DEFAULT_ADDRESS)
     models_cli.register(sub)
+    batch_cli.register(sub, DEFAULT_ADDRESS)
     return parser
 
 

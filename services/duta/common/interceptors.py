@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,7 +14,7 @@ from typing import Any
 import grpc
 from prometheus_client import Counter, Histogram
 
-from duta.common.errors import DutaError
+from duta.common.errors import DutaError, UndecodableRequest, make_status, status_trailer
 from duta.common.logging import request_id
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ async def _guarded(method: str, context: grpc.aio.ServicerContext) -> AsyncItera
         yield
     except DutaError as exc:
         code = exc.code
-        await context.abort(exc.code, str(exc))
+        trailers = (*_trailers_set(context), *status_trailer(exc.to_status()))
+        await context.abort(exc.code, str(exc), trailing_metadata=trailers)
     except (grpc.aio.AbortError, grpc.aio.UsageError):
         code = _code_of(context)
         raise
@@ -54,7 +56,11 @@ async def _guarded(method: str, context: grpc.aio.ServicerContext) -> AsyncItera
     except Exception:
         code = grpc.StatusCode.INTERNAL
         logger.exception("unhandled error in %s", method)
-        await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+        message = "internal error; see the server log"
+        status = make_status(grpc.StatusCode.INTERNAL, message, "INTERNAL")
+        await context.abort(
+            grpc.StatusCode.INTERNAL, message, trailing_metadata=status_trailer(status)
+        )
     finally:
         _record(method, code, started)
 
@@ -62,6 +68,8 @@ async def _guarded(method: str, context: grpc.aio.ServicerContext) -> AsyncItera
 def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
         async with _guarded(method, context):
+            if isinstance(request, _Undecodable):
+                raise _refuse_undecodable(request.error)
             return await behavior(request, context)
 
     return handler
@@ -70,10 +78,18 @@ def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callabl
 def _wrap_stream(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
     async def handler(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
         async with _guarded(method, context):
-            async for item in behavior(request_or_iterator, context):
+            async for item in behavior(_checked_stream(request_or_iterator), context):
                 yield item
 
     return handler
+
+
+def _trailers_set(context: grpc.aio.ServicerContext) -> tuple[tuple[str, Any], ...]:
+    """Trailing metadata a handler already set (abort's own trailers would replace it)."""
+    try:
+        return tuple(context.trailing_metadata() or ())
+    except (AttributeError, TypeError):
+        return ()
 
 
 def _code_of(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
@@ -81,9 +97,57 @@ def _code_of(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
     return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
 
 
+MAX_REQUEST_ID = 64
+_UNSAFE = re.compile(r"[^A-Za-z0-9._:/@=+-]")
+
+
+def sanitize_request_id(value: object) -> str:
+    """A caller's `x-request-id`, bounded to 64 safe characters; a fresh id when unusable."""
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else str(value or "")
+    clean = _UNSAFE.sub("_", text[:MAX_REQUEST_ID])
+    return clean if clean.strip("_") else uuid.uuid4().hex[:16]
+
+
 def _bind_request_id(context: grpc.aio.ServicerContext) -> None:
     metadata = dict(context.invocation_metadata() or ())
-    request_id.set(str(metadata.get("x-request-id") or uuid.uuid4().hex[:16]))
+    request_id.set(sanitize_request_id(metadata.get("x-request-id")))
+
+
+class _Undecodable:
+    """Stands in for a request whose bytes did not parse, so the handler can refuse it."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """Wraps a deserializer so that bad bytes become an INVALID_ARGUMENT, not UNKNOWN."""
+    if deserializer is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception as exc:  # DecodeError, invalid UTF-8 in a string field
+            return _Undecodable(exc)
+
+    return parse
+
+
+def _refuse_undecodable(error: Exception) -> UndecodableRequest:
+    logger.info("refused an undecodable request (%s)", type(error).__name__)
+    return UndecodableRequest(
+        "the request is not a valid message (malformed protobuf, or a string field that is "
+        "not valid UTF-8); send UTF-8 text in the documented fields",
+        field="request",
+    )
+
+
+async def _checked_stream(iterator: Any) -> AsyncIterator[Any]:
+    async for item in iterator:
+        if isinstance(item, _Undecodable):
+            raise _refuse_undecodable(item.error)
+        yield item
 
 
 class BackstopInterceptor(grpc.aio.ServerInterceptor):
@@ -101,13 +165,13 @@ class BackstopInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary, method),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_stream:
             return grpc.stream_stream_rpc_method_handler(
                 _wrap_stream(handler.stream_stream, method),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         return handler

@@ -36,7 +36,15 @@ import fasttext
 from duta.langid import disambiguate
 from duta.langid.chinese import classify_han
 from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
-from duta.langid.ngram import NgramScorer, combine
+from duta.langid.ngram import (
+    ASKED_ON_LETTERS,
+    EVIDENCE_SHARE,
+    GROUPS,
+    TOP_CANDIDATES,
+    TOP_SHARE,
+    NgramScorer,
+    combine,
+)
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
 from duta.text.normalize import normalize_for_detection
 
@@ -53,10 +61,8 @@ _HINT_BOOST = 20.0
 # A language with this share of fastText's (re-scored) score needs no second opinion (dev.tsv:
 # asking lingua up to 0.98 gains ≈ 0.25 points for 20 % more lingua calls, 30-90 µs each).
 _SETTLED = 0.9
-# fastText's best languages (at most this many, each with at least this share) are scored by
-# lingua along with the script's Asian languages, so non-Asian text keeps its own language.
-_NGRAM_CANDIDATES = 3
-_NGRAM_MIN_SHARE = 0.2
+# Han-only text is Japanese when fastText gives ja at least this probability (dev.tsv).
+_JA_HAN_MIN = 0.8
 # Texts up to this many characters are cached (see Detector's ``cache_size``).
 _CACHE_MAX_CHARS = 64
 
@@ -199,7 +205,7 @@ class Detector:
     ) -> tuple[dict[str, float], str]:
         """Unnormalised scores per candidate language, and the script to report."""
         if script == "Hani":
-            return classify_han(norm)
+            return self._han(norm)
         if script == "Jpan":
             return {"ja": 0.97, "zh-Hans": 0.02, "zh-Hant": 0.01}, "Jpan"
         single = SCRIPT_LANGUAGE.get(script)
@@ -215,16 +221,60 @@ class Detector:
             scored = self._second_opinion(norm, script, scored)
         return scored, script
 
+    def _han(self, norm: str) -> tuple[dict[str, float], str]:
+        """Chinese by its characters, unless fastText's n-grams say Japanese (kanji words such
+        as 通過 or 声優, which Chinese does not use): then Japanese, with fastText's share."""
+        scores, script = classify_han(norm)
+        if "ja" in scores or len(norm) < 2:
+            return scores, script
+        with self._lock:
+            predictions = self._predict(norm + "\n", 2, _JA_HAN_MIN, "strict")
+        p_ja = next((p for p, label in predictions if label == "__label__ja"), 0.0)
+        if not p_ja:
+            return scores, script
+        scores = {code: value * (1.0 - p_ja) for code, value in scores.items()}
+        scores["ja"] = p_ja
+        return scores, "Jpan"
+
     def _second_opinion(self, norm: str, script: str, scored: dict[str, float]) -> dict[str, float]:
-        """lingua's opinion multiplied in, unless one language holds :data:`_SETTLED`."""
+        """lingua's opinion multiplied in, when fastText is unsure and a close group of Asia
+        has evidence in the text (see :data:`duta.langid.ngram.GROUPS`)."""
         assert self._ngram is not None
         total = sum(scored.values()) or 1.0
         if max(scored.values()) >= _SETTLED * total:
             return scored
-        floor = _NGRAM_MIN_SHARE * total
-        ranked = sorted(scored.items(), key=_by_score, reverse=True)[:_NGRAM_CANDIDATES]
-        candidates = tuple([lang for lang, score in ranked if score >= floor])
-        return combine(scored, self._ngram.scores(norm, script, candidates))
+        knows = self._ngram.knows
+        marked, alphabet_only = _asked_on_letters(norm, script)
+        if not marked and not knows(max(scored, key=scored.__getitem__)):
+            return scored  # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...)
+        evidence = EVIDENCE_SHARE * total
+        asked: set[str] = set(marked)
+        for group in GROUPS[script]:
+            if any(scored.get(code, 0.0) >= evidence for code in group):
+                asked.update(group)
+        weak = frozenset(alphabet_only) - asked
+        asked |= weak
+        if not asked:
+            return scored
+        ranked = sorted(scored.items(), key=_by_score, reverse=True)[:TOP_CANDIDATES]
+        asked.update(c for c, v in ranked if v >= TOP_SHARE * total and knows(c))
+        return combine(scored, self._ngram.scores(norm, frozenset(asked)), weak)
+
+
+def _asked_on_letters(norm: str, script: str) -> tuple[list[str], list[str]]:
+    """Languages the text's letters point at (see :data:`ASKED_ON_LETTERS`): those with a
+    letter of their own in it, and those whose alphabet merely holds all its letters."""
+    lower = norm.lower()
+    marked: list[str] = []
+    alphabet_only: list[str] = []
+    for code, needed, alphabet in ASKED_ON_LETTERS.get(script, ()):
+        if not alphabet.issuperset(lower):
+            continue
+        if needed is not None and not needed.isdisjoint(lower):
+            marked.append(code)
+        elif needed is None and not norm[:1].isupper():  # a capitalised word may be a name
+            alphabet_only.append(code)
+    return marked, alphabet_only
 
 
 def _by_score(item: tuple[str, float]) -> float:

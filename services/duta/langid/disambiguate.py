@@ -35,16 +35,18 @@ CONFUSABLE = frozenset(
     {"id", "ms", "fil", "ceb", "tr", "az", "kk", "mn", "ky", "ru", "hi", "mr", "ne", "ur", "fa"}
 )
 
+# Languages fastText rarely lists for their own short text (Tagalog words read as Finnish or
+# English): their marker words and affixes make them a candidate even when fastText has none
+# of their group (the second opinion then compares them with fastText's leaders).
+MARKED_ALONE = frozenset({"fil"})
 # fastText labels that are not Duta languages but are close enough to one to count for it.
 _LABEL_ALIASES = {
     "arz": "ar",
     "azb": "az",
     "pnb": "pa",
     "mzn": "fa",
-    "sh": "sr",
     "dty": "ne",
     "tl": "fil",
-    "bpy": "bn",
 }
 _SCRIPT_DEFAULT = {
     "Latn": "",
@@ -99,12 +101,16 @@ _PERSIAN_URDU = frozenset("پچژگیک")
 _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
 _AZ_NOT_TR = frozenset("əxqƏXQ")
+_ARABIC_GROUP = frozenset({"ar", "fa", "ur"})
+# ৰ and ৱ: Assamese r and w, which Bengali does not write.
+_ASSAMESE = frozenset("ৰৱ")
 _MARATHI_VOWELS = frozenset("\u0945\u090d\u0972")  # ॅ ऍ ॲ
 
-# Letters only Vietnamese writes (horn, breve, đ, and the vowels with a dot below or hook above).
+# Letters only Vietnamese writes (horn, đ, and the vowels with a dot below or hook above; not
+# the plain breve ă, which Romanian writes too).
 _VIETNAMESE = frozenset(
-    "ơưăđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
-    "ƠƯĂĐẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+    "ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "ƠƯĐẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 )
 # fastText is trained on far more Indonesian than Malay and reads shared words as Indonesian:
 # on texts of at most _MALAY_REBALANCE_MAX_WORDS words Malay's score is multiplied by this.
@@ -160,16 +166,19 @@ def rescore_pairs(
             scored[code] = scored.get(code, 0.0) + (prob if prob > 1e-6 else 1e-6)
     if script == "Cyrl":
         _cyrillic(text.lower(), scored)
-    elif script == "Arab":
+    elif script == "Arab" and scored and max(scored, key=scored.__getitem__) in _ARABIC_GROUP:
+        # Only between Arabic, Persian and Urdu: Uyghur, Sindhi and Kurdish write ھ ى ک too.
         _arabic(text, scored)
     elif script == "Latn":
         _latin(text, scored)
+    elif script == "Beng" and not _ASSAMESE.isdisjoint(text):
+        scored["as"] = scored.get("as", 0.0) + sum(scored.values()) * 2
     elif script == "Deva" and not _MARATHI_VOWELS.isdisjoint(text):
         # The candra E/A Marathi writes for the vowel of English "bank" (बॅंक, ॲप), where
         # Hindi writes ै (बैंक) and Nepali neither (dev.tsv: in 33 Marathi texts, no Hindi one).
         scored["mr"] = scored.get("mr", 0.0) + sum(scored.values()) * 2
     for code, weight in word_votes(text, script).items():
-        if not RIVALS[code].isdisjoint(scored):
+        if not RIVALS[code].isdisjoint(scored) or code in MARKED_ALONE:
             scored[code] = (scored.get(code, 0.0) + 0.02) * weight
     if not scored and _SCRIPT_DEFAULT.get(script):
         scored[_SCRIPT_DEFAULT[script]] = 0.2

@@ -198,3 +198,26 @@ def find_entries(source: str | None = None, target: str | None = None) -> list[C
         for entry in CATALOG
         if any(matches(source, s) and matches(target, t) for s, t in entry.pairs)
     ]
+
+
+# Languages a many-to-many ("*") model is installed for: the Asian languages Duta routes, and
+# English. A family without a token for one of them (M2M100 has no yue) simply leaves it out.
+WIDE_LANGUAGES: tuple[str, ...] = (
+    "en", "zh-Hans", "zh-Hant", "yue", "ja", "ko", "vi", "th", "id", "ms", "tl", "hi", "bn",
+    "ur", "fa", "ta", "ne", "mr", "my", "km", "lo",
+)  # fmt: skip
+
+
+def recommended(source: str, target: str) -> list[CatalogEntry]:
+    """Entries for ``source`` → ``target``, best first.
+
+    An entry naming the pair beats a many-to-many one, a small model beats the large tier,
+    a pre-converted model beats one that needs converting; otherwise catalog order (the
+    catalog lists the best published quality first).
+    """
+
+    def rank(entry: CatalogEntry) -> tuple[int, int, int]:
+        exact = any("*" not in (s, t) for s, t in entry.pairs)
+        return (not exact, entry.tier != "small", entry.source != "ctranslate2")
+
+    return sorted(find_entries(source, target), key=rank)

@@ -221,7 +221,10 @@ def _build_spec(plan: _Plan, shape: DemoShape, family: Family, seed: int):
 def _prepare_dir(out_dir: Path, overwrite: bool) -> None:
     if out_dir.exists() and any(out_dir.iterdir()):
         if not overwrite:
-            raise FileExistsError(f"{out_dir} exists and is not empty; pass overwrite=True")
+            raise FileExistsError(
+                f"{out_dir} exists and is not empty; move it away, or replace it "
+                "(`duta models build-demo --force`)"
+            )
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 

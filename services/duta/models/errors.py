@@ -12,3 +12,10 @@ class ModelDirError(Exception):
 
 class UnservedLanguagePair(ValueError):
     """A model was asked for a language it does not read or write."""
+
+
+class PullError(Exception):
+    """A model could not be pulled, converted or installed; nothing was installed.
+
+    The message says what failed (the repository, revision or file at fault) and what to do.
+    """

@@ -18,6 +18,15 @@ FAMILIES: tuple[Family, ...] = ("quickmt", "opus-mt", "opus-mt-multi", "nllb", "
 Tier = Literal["small", "large"]
 
 
+class FileDigest(BaseModel):
+    """Size and sha256 of one file of a pulled model, as verified when it was installed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class ModelMetadata(BaseModel):
     """What Duta needs to know about a model beyond CTranslate2's own files.
 
@@ -34,6 +43,9 @@ class ModelMetadata(BaseModel):
         language_tokens: BCP-47 code → model token (">>cmn_Hant<<", "zho_Hans", "__ja__").
         description: Free text shown by ``duta models list``.
         license: Licence of the weights (SPDX id where there is one).
+        repo_id: Hub repository the model was pulled (or converted) from, when it was.
+        converter: How model.bin was made: "pre-converted" or "ctranslate2 X.Y.Z int8".
+        files: File name → size and sha256 at install time; ``duta models verify`` re-checks.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -50,6 +62,9 @@ class ModelMetadata(BaseModel):
     language_tokens: dict[str, str] = Field(default_factory=dict)
     description: str = ""
     license: str = ""
+    repo_id: str | None = None
+    converter: str | None = None
+    files: dict[str, FileDigest] = Field(default_factory=dict)
 
     @field_validator("source_languages", "target_languages")
     @classmethod

@@ -23,3 +23,7 @@ WORKER_ERRORS = Counter(
 DETECTIONS = Counter(
     "duta_router_detections_total", "Texts whose language was detected.", ["language"]
 )
+COALESCED = Counter(
+    "duta_router_coalesced_sentences_total",
+    "Sentences that waited for an identical one already sent to the same model.",
+)

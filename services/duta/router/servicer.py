@@ -9,7 +9,14 @@ from collections.abc import AsyncIterator, Sequence
 
 import grpc
 
-from duta.common.errors import DutaError, InvalidArgument, Overloaded, TextTooLong
+from duta.common.errors import (
+    DutaError,
+    InvalidArgument,
+    InvalidLanguage,
+    Overloaded,
+    TextTooLong,
+)
+from duta.common.logging import user_text
 from duta.langid import Detector
 from duta.langid.codes import InvalidLanguageCode, canonicalize
 from duta.router.pipeline import Pipeline, Request
@@ -32,7 +39,7 @@ def canonical(code: str, field: str) -> str:
     try:
         return canonicalize(code)
     except InvalidLanguageCode as exc:
-        raise InvalidArgument(f"{field}: {exc}") from exc
+        raise InvalidLanguage(f"{field}: {exc}", field=field) from exc
 
 
 class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
@@ -72,7 +79,10 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             except DutaError as exc:
                 await queue.put(
                     pb.TranslateStreamResponse(
-                        id=message.id, error_code=exc.code.value[0], error_message=str(exc)
+                        id=message.id,
+                        error_code=exc.code.value[0],
+                        error_message=str(exc),
+                        error=exc.to_status(),
                     )
                 )
             finally:
@@ -101,10 +111,12 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
     ) -> pb.DetectLanguageResponse:
         texts = list(request.texts)
         if not texts:
-            raise InvalidArgument("texts is empty: send at least one text")
+            raise InvalidArgument("texts is empty: send at least one text", field="texts")
         self._check_sizes(texts)
         if request.top_k > MAX_TOP_K:
-            raise InvalidArgument(f"top_k {request.top_k} is too large; allowed: 0–{MAX_TOP_K}")
+            raise InvalidArgument(
+                f"top_k {request.top_k} is too large; allowed: 0–{MAX_TOP_K}", field="top_k"
+            )
         hints = tuple(canonical(h, "hints") for h in request.hints)
         top_k = request.top_k or 3
         detections = await asyncio.to_thread(self.detector.detect_many, texts, hints or None, top_k)
@@ -168,6 +180,12 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
                 f"the router is at its limit of {limit} requests in progress; retry in a second"
             )
         self.in_progress += 1
+        logger.debug(
+            "translate %d texts to %s: %s",
+            len(request.texts),
+            request.target_language,
+            ", ".join(user_text(t) for t in request.texts[:3]),
+        )
         try:
             remaining = context.time_remaining()
             deadline = None if remaining is None else time.monotonic() + remaining
@@ -179,11 +197,12 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
     def _validate(self, request: pb.TranslateRequest, deadline: float | None = None) -> Request:
         texts = list(request.texts)
         if not texts:
-            raise InvalidArgument("texts is empty: send at least one text")
+            raise InvalidArgument("texts is empty: send at least one text", field="texts")
         self._check_sizes(texts)
         if not request.target_language.strip():
-            raise InvalidArgument(
-                "target_language is empty: give a BCP-47 code such as 'en', 'zh-Hans', 'ja'"
+            raise InvalidLanguage(
+                "target_language is empty: give a BCP-47 code such as 'en', 'zh-Hans', 'ja'",
+                field="target_language",
             )
         target = canonical(request.target_language, "target_language")
         source = (
@@ -192,10 +211,14 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
         opts = request.options
         if opts.beam_size > MAX_BEAM:
             raise InvalidArgument(
-                f"options.beam_size {opts.beam_size} is too large; allowed: 0–{MAX_BEAM}"
+                f"options.beam_size {opts.beam_size} is too large; allowed: 0–{MAX_BEAM}",
+                field="options.beam_size",
             )
         if not 0.0 <= opts.escalation_threshold <= 1.0:
-            raise InvalidArgument("options.escalation_threshold must be between 0 and 1")
+            raise InvalidArgument(
+                "options.escalation_threshold must be between 0 and 1",
+                field="options.escalation_threshold",
+            )
         return Request(
             texts=texts,
             source=source,
@@ -216,7 +239,8 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
         limits = self.settings
         if len(texts) > limits.max_texts:
             raise InvalidArgument(
-                f"{len(texts)} texts in one call; at most {limits.max_texts} are allowed"
+                f"{len(texts)} texts in one call; at most {limits.max_texts} are allowed",
+                field="texts",
             )
         total = 0
         for index, text in enumerate(texts):
@@ -224,12 +248,14 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
             if len(text) > limits.max_text_chars:
                 raise TextTooLong(
                     f"text {index} has {len(text)} characters; at most {limits.max_text_chars} "
-                    "are allowed per text (split the document, or use TranslateStream)"
+                    "are allowed per text (split the document, or use TranslateStream)",
+                    field=f"texts[{index}]",
                 )
         if total > limits.max_request_chars:
             raise TextTooLong(
                 f"the request has {total} characters; at most {limits.max_request_chars} are "
-                "allowed per call"
+                "allowed per call",
+                field="texts",
             )
 
 
@@ -238,7 +264,8 @@ def _terms(opts: pb.TranslateOptions) -> tuple[tuple[str, str], ...]:
     count = len(opts.glossary) + len(opts.do_not_translate)
     if count > MAX_TERMS:
         raise InvalidArgument(
-            f"{count} glossary and do-not-translate terms; at most {MAX_TERMS} are allowed"
+            f"{count} glossary and do-not-translate terms; at most {MAX_TERMS} are allowed",
+            field="options.glossary",
         )
     pairs = [(e.source, e.target) for e in opts.glossary]
     pairs += [(term, term) for term in opts.do_not_translate]
@@ -246,6 +273,7 @@ def _terms(opts: pb.TranslateOptions) -> tuple[tuple[str, str], ...]:
         if not source.strip() or len(source) > MAX_TERM_CHARS or len(target) > MAX_TERM_CHARS:
             raise InvalidArgument(
                 "glossary and do-not-translate terms must be non-blank and at most "
-                f"{MAX_TERM_CHARS} characters"
+                f"{MAX_TERM_CHARS} characters",
+                field="options.glossary",
             )
     return tuple(pairs)

@@ -214,7 +214,9 @@ class Batcher:
         if self._closing:
             self.stats.rejected_calls += 1
             metrics.REJECTIONS.labels(self.model_id, "shutting_down").inc()
-            raise ServiceUnavailable("the worker is shutting down; retry on another worker")
+            raise ServiceUnavailable(
+                "the worker is shutting down; retry on another worker", reason="SHUTTING_DOWN"
+            )
         budget = self.config.max_queue_tokens
         if self._inflight_tokens and self._inflight_tokens + tokens > budget:
             self.stats.rejected_calls += 1

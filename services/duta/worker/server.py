@@ -28,8 +28,18 @@ def build_server(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]
     service = build_grpc_server(
         f"{settings.host}:{settings.port}",
         [(worker_pb2_grpc.add_WorkerServicer_to_server, servicer, SERVICE_NAME)],
+        tls=settings.server_tls(),
     )
     service.on_drain.append(servicer.drain)
+    return service, servicer
+
+
+async def listen(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]:
+    """Builds the server and starts listening, health NOT_SERVING (the library's default
+    would be SERVING) until `load` has loaded and warmed the model."""
+    service, servicer = build_server(settings)
+    await service.set_serving(False)
+    await service.server.start()
     return service, servicer
 
 
@@ -61,16 +71,14 @@ async def serve(settings: WorkerSettings) -> None:
         ModelDirError: the model directory cannot be served (the server is stopped first).
     """
     start_metrics_server(settings.metrics_port)
-    service, servicer = build_server(settings)
-    await service.server.start()
-    await service.set_serving(False)
+    service, servicer = await listen(settings)
     try:
         try:
             await load(service, servicer)
         except BaseException:
             await service.server.stop(0)
             raise
-        await serve_forever(service, settings.grace_seconds)
+        await serve_forever(service, settings.grace_seconds, settings.drain_delay_seconds)
         await servicer.close()
     finally:
         servicer.executor.shutdown(wait=True)

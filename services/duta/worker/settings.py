@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from duta.common.settings import ServiceSettings
 
 
 def available_cores() -> int:
@@ -18,7 +20,7 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class WorkerSettings(BaseSettings):
+class WorkerSettings(ServiceSettings):
     """Everything a worker process needs; every knob has a default except the model.
 
     Threads: CTranslate2 keeps `inter_threads` model replicas, each running one batch with
@@ -35,9 +37,7 @@ class WorkerSettings(BaseSettings):
     target: str | None = Field(
         None, description="Target language when the directory has no duta.json."
     )
-    host: str = "0.0.0.0"
     port: int = 50052
-    metrics_port: int | None = Field(None, description="Prometheus HTTP port; None disables.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: CUDA when present.")
     compute_type: str = Field("auto", description="auto: int8 on CPU, int8_float16 on CUDA.")
     inter_threads: int = Field(default_factory=available_cores, ge=1, description="Replicas.")
@@ -64,5 +64,3 @@ class WorkerSettings(BaseSettings):
     max_decoding_length: int = Field(512, ge=1, description="Absolute cap on output tokens.")
     no_repeat_ngram_size: int = Field(0, ge=0, description="Forbid repeating n-grams; 0: off.")
     repetition_penalty: float = Field(1.0, gt=0, description="> 1 penalises repeated tokens.")
-    grace_seconds: float = Field(20.0, ge=0, description="SIGTERM: time to finish queued work.")
-    log_level: str = "INFO"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -87,14 +88,16 @@ def sentence(name: str, length: int = 3) -> Encoded:
     return Encoded([name] + ["x"] * (length - 1), None)
 
 
-def run(test: Callable[..., Coroutine[Any, Any, Any]], translate=echo, **config: Any) -> Any:
+def run(
+    test: Callable[..., Coroutine[Any, Any, Any]], translate=echo, release=None, **config: Any
+) -> Any:
     """Runs `test(batcher, clock, executor)` with a fresh batcher; times out, never hangs."""
     settings = {"slots": 1, "max_batch_cost": 100, "max_wait": 0.02, "max_queue_tokens": 1000}
     settings.update(config)
 
     async def main() -> Any:
         clock, executor = FakeClock(), ManualExecutor()
-        batcher = Batcher(translate, executor, BatcherConfig(**settings), "unit", clock)
+        batcher = Batcher(translate, executor, BatcherConfig(**settings), "unit", clock, release)
         batcher.start()
         try:
             return await test(batcher, clock, executor)
@@ -266,3 +269,22 @@ def test_drain_refuses_new_calls_and_finishes_accepted_ones() -> None:
         return (await accepted)[0].text
 
     assert run(test) == "accepted"
+
+
+def test_memory_is_released_when_the_worker_goes_idle_and_not_before() -> None:
+    released = threading.Event()
+
+    async def test(batcher, clock, executor):
+        first = call(batcher, "a")
+        one = await executor.jobs.get()
+        second = call(batcher, "b")
+        one.run()  # "b" is queued: not idle yet
+        await first
+        two = await executor.jobs.get()
+        assert not released.is_set()
+        two.run()
+        await second
+        await asyncio.get_running_loop().run_in_executor(None, released.wait, 30)
+        return released.is_set()
+
+    assert run(test, release=released.set)

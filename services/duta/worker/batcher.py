@@ -133,6 +133,7 @@ class Batcher:
         config: BatcherConfig,
         model_id: str,
         clock: Clock | None = None,
+        release: Callable[[], object] | None = None,
     ) -> None:
         self._translate = translate
         self._executor = executor
@@ -140,6 +141,8 @@ class Batcher:
         self.slots = config.slots if config.batching else 1
         self.model_id = model_id
         self.clock: Clock = clock or MonotonicClock()
+        self._release = release  # gives freed memory back; run whenever the worker idles
+        self._releasing = False
         self.stats = BatcherStats()
         if config.batching:
             self._schedule: Schedule[Pending] = Schedule(
@@ -295,6 +298,17 @@ class Batcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _release_if_idle(self) -> None:
+        """Nothing runs or waits: a good moment to give memory back (off the event loop)."""
+        if self._release is None or self._releasing or self._schedule.running or self._schedule:
+            return
+        self._releasing = True
+        task = asyncio.get_running_loop().run_in_executor(None, self._release)
+        task.add_done_callback(self._released)
+
+    def _released(self, _future: asyncio.Future[object]) -> None:
+        self._releasing = False
+
     def _drop(self, item: Pending, reason: str) -> None:
         self.stats.dropped_sentences += 1
         metrics.DROPPED.labels(self.model_id, reason).inc()
@@ -327,6 +341,7 @@ class Batcher:
         finally:
             self._schedule.finished(batch)
             self._work.set()
+            self._release_if_idle()
         computed = {id(item) for item in alive}
         for item in batch:
             if id(item) not in computed:

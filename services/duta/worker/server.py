@@ -54,10 +54,7 @@ async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
     engine = await loop.run_in_executor(servicer.executor, Engine, servicer.settings)
     # One warm-up batch per replica, concurrently, so each replica has run once.
     await asyncio.gather(
-        *(
-            loop.run_in_executor(servicer.executor, engine.warm_up)
-            for _ in range(engine.replicas)
-        )
+        *(loop.run_in_executor(servicer.executor, engine.warm_up) for _ in range(engine.replicas))
     )
     servicer.attach(engine)
     await service.set_serving(True)

@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Pipeline", "Request"]
 
+# Requests up to this many characters are prepared on the event loop: detecting and segmenting
+# a few sentences takes microseconds, handing them to a thread and back ≈ 100 µs (profiled).
+INLINE_PREPARE_CHARS = 2000
+
 
 class Pipeline:
     """Turns a validated Request into pb.Translation messages."""
@@ -53,7 +57,10 @@ class Pipeline:
     async def _translate(
         self, req: Request, estimate: Callable[[str], int]
     ) -> list[pb.Translation]:
-        texts = await asyncio.to_thread(self.preparer.prepare, req, estimate)
+        if sum(len(t) for t in req.texts) <= INLINE_PREPARE_CHARS and not req.html:
+            texts = self.preparer.prepare(req, estimate)  # µs: a thread hop would cost more
+        else:
+            texts = await asyncio.to_thread(self.preparer.prepare, req, estimate)
         by_plan: dict[int, list[PreparedText]] = {}
         for item in (unit for text in texts for unit in (text.parts or [text])):
             if item.plan is not None and item.sentences:

@@ -141,9 +141,10 @@ def test_detect_and_list_languages(stub) -> None:
     reply = stub.DetectLanguage(pb.DetectLanguageRequest(texts=TEXTS, top_k=3))
     assert [d.language for d in reply.detections] == ["zh-Hans", "ja", "ko"]
     assert all(0 < d.confidence <= 1 and len(d.candidates) >= 1 for d in reply.detections)
-    pairs = stub.ListLanguages(pb.ListLanguagesRequest()).pairs
-    names = {(p.source_language, p.target_language) for p in pairs}
+    listed = stub.ListLanguages(pb.ListLanguagesRequest(include_pairs=True))
+    names = {(p.source_language, p.target_language) for p in listed.pairs}
     assert {("zh-Hans", "en"), ("ja", "en"), ("en", "ko"), ("ja", "ko")} <= names
+    assert {"zh-Hans", "ja", "ko", "en"} <= {lang.code for lang in listed.languages}
 
 
 def test_redis_stopped_requests_still_succeed(stub, cluster) -> None:

@@ -146,27 +146,24 @@ def test_api_key_is_sent_and_a_refused_key_stops_the_job_at_once(
     assert status == 0 and report["files"]["ok"] == FILES // 4
 
 
+def _duta_batch(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`duta batch translate ARGV` as a user runs it, in its own process."""
+    command = [sys.executable, "-m", "duta", "batch", "translate", *argv]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
 def test_no_router_says_how_to_start_one(tmp_path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duta",
-            "batch",
-            "translate",
-            str(DOCS / "notes.txt"),
-            "--to",
-            "ja",
-            "--out",
-            str(tmp_path),
-            "--router",
-            f"127.0.0.1:{free_port()}",
-            "--connect-timeout",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    router = f"127.0.0.1:{free_port()}"
+    done = _duta_batch(
+        str(DOCS / "notes.txt"),
+        "--to",
+        "ja",
+        "--out",
+        str(tmp_path),
+        "--router",
+        router,
+        "--connect-timeout",
+        "1",
     )
     assert done.returncode == 2
     assert "no router is serving" in done.stderr and "duta up" in done.stderr
@@ -177,33 +174,38 @@ def test_embedded_starts_and_stops_a_local_cluster(tmp_path) -> None:
     from duta.models import build_demo_models
 
     build_demo_models(tmp_path / "models", [("en", "ja")])
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duta",
-            "batch",
-            "translate",
-            str(DOCS / "notes.txt"),
-            str(DOCS / "movie.srt"),
-            "--from",
-            "en",
-            "--to",
-            "ja",
-            "--out",
-            str(tmp_path / "out"),
-            "--embedded",
-            "--models",
-            str(tmp_path / "models"),
-            "--no-redis",
-            "--progress",
-            "log",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = _duta_batch(
+        str(DOCS / "notes.txt"),
+        str(DOCS / "movie.srt"),
+        "--from",
+        "en",
+        "--to",
+        "ja",
+        "--out",
+        str(tmp_path / "out"),
+        "--embedded",
+        "--models",
+        str(tmp_path / "models"),
+        "--no-redis",
+        "--progress",
+        "log",
     )
     assert done.returncode == 0, done.stderr
     assert set(tree(tmp_path / "out")) == {"notes.txt", "movie.srt"}
     assert "duta batch: 2/2 files" in done.stderr  # plain log lines off a terminal
     assert "ok" in done.stdout and "DEMO MODELS" in done.stdout
+    assert not _processes_mentioning(str(tmp_path / "models"))  # the cluster is gone
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains `text`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError, ValueError):
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found

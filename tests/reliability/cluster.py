@@ -146,67 +146,68 @@ class Cluster:
         )
 
     def start(self) -> None:
-        redis_port = free_port()
+        """Redis and the workers, then both routers (each waited for until SERVING)."""
+        port = free_port()
+        redis_argv = [
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+        ]
         self.parts["redis"] = Part(
             "redis",
-            [
-                self.redis_binary,
-                "--port",
-                str(redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            f"127.0.0.1:{redis_port}",
+            [self.redis_binary, *redis_argv],
+            f"127.0.0.1:{port}",
             self.workdir / "redis.log",
         )
         self.parts["redis"].start(wait=False)
         self.parts["zh-en-a"] = self.worker("zh-en-a", "demo-zh-en")
         self.parts["zh-en-b"] = self.worker("zh-en-b", "demo-zh-en")
         self.parts["ja-en"] = self.worker("ja-en", "demo-ja-en")
-        for name in ("zh-en-a", "zh-en-b", "ja-en"):
+        self._start_all(["zh-en-a", "zh-en-b", "ja-en"])
+        config = self.workdir / "routes.yaml"
+        config.write_text(yaml.safe_dump(self._routes(f"redis://127.0.0.1:{port}/0")))
+        for name, env in ROUTERS.items():
+            port = free_port()
+            argv = _duta(
+                "serve",
+                "router",
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            )
+            self.parts[name] = Part(
+                name, argv, f"127.0.0.1:{port}", self.workdir / f"{name}.log", env=env
+            )
+        self._start_all(list(ROUTERS))
+
+    def _start_all(self, names: list[str]) -> None:
+        for name in names:
             self.parts[name].start(wait=False)
-        for name in ("zh-en-a", "zh-en-b", "ja-en"):
-            part = self.parts[name]
-            wait_serving(part.address, START_TIMEOUT, part.process)
-        routes = {
-            "workers": [  # one pool of two replicas, one pool of one
+        for name in names:
+            wait_serving(self.parts[name].address, START_TIMEOUT, self.parts[name].process)
+
+    def _routes(self, redis_url: str) -> dict[str, object]:
+        """One pool of two replicas (zh→en), one pool of one (ja→en), and Redis."""
+        return {
+            "workers": [
                 {
                     "addresses": [self.parts[n].address for n in ("zh-en-a", "zh-en-b")],
                     "name": "zh-en",
                 },
                 {"address": self.parts["ja-en"].address, "name": "ja-en"},
             ],
-            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "redis_url": redis_url,
         }
-        config = self.workdir / "routes.yaml"
-        config.write_text(yaml.safe_dump(routes))
-        for name in ROUTERS:
-            port = free_port()
-            self.parts[name] = Part(
-                name,
-                _duta(
-                    "serve",
-                    "router",
-                    "--config",
-                    str(config),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ),
-                f"127.0.0.1:{port}",
-                self.workdir / f"{name}.log",
-                env=ROUTERS[name],
-            )
-            self.parts[name].start(wait=False)
-        for name in ROUTERS:
-            wait_serving(self.parts[name].address, START_TIMEOUT, self.parts[name].process)
 
     @property
     def target(self) -> str:

@@ -29,7 +29,7 @@ EXPECTED = {
 # Examples per property; FUZZ_SCALE=0.1 gives a quick local run.
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 FUZZ = settings(
-    max_examples=max(10, int(4000 * SCALE)),
+    max_examples=max(10, int(4500 * SCALE)),
     deadline=None,
     derandomize=True,
     database=None,
@@ -74,7 +74,7 @@ def test_detect(stub, memory, request: pb.DetectLanguageRequest) -> None:
     check(stub.DetectLanguage, request)
 
 
-@settings(FUZZ, max_examples=max(5, int(200 * SCALE)))
+@settings(FUZZ, max_examples=max(5, int(300 * SCALE)))
 @given(requests=st.lists(hostile.translate_request, min_size=1, max_size=10))
 def test_stream(stub, memory, requests: list[pb.TranslateRequest]) -> None:
     messages = [pb.TranslateStreamRequest(id=str(i), request=r) for i, r in enumerate(requests)]
@@ -92,7 +92,7 @@ def test_stream(stub, memory, requests: list[pb.TranslateRequest]) -> None:
             assert len(reply.error_message) >= 10
 
 
-@settings(FUZZ, max_examples=max(10, int(1000 * SCALE)))
+@settings(FUZZ, max_examples=max(10, int(1500 * SCALE)))
 @given(payload=st.binary(max_size=200))
 def test_undecodable_bytes(cluster: Cluster, memory, payload: bytes) -> None:
     COUNT["requests"] += 1

@@ -57,7 +57,8 @@ def test_distribute_never_cuts_inside_a_marker() -> None:
 
 
 def test_json_field_specs() -> None:
-    assert parse_field("title") == ("title",)
+    assert parse_field("title") == ("**", "title")
+    assert parse_field("$.title") == ("title",)
     assert parse_field("$.items[*].title") == ("items", "*", "title")
     assert parse_field("menu.items[2]") == ("menu", "items", 2)
     data = b'{"a": {"title": "Deep title"}, "items": [{"title": "First"}, {"t": "x y"}]}'
@@ -65,6 +66,8 @@ def test_json_field_specs() -> None:
     assert [s.text for s in by_name.segments] == ["Deep title", "First"]
     anchored = format_for(Path("x.json")).extract(data, FormatOptions("ja", ("$.items[*].title",)))
     assert [s.text for s in anchored.segments] == ["First"]
+    rooted = format_for(Path("x.json")).extract(data, FormatOptions("ja", ("$.title",)))
+    assert rooted.segments == []  # no title at the root
     rendered = anchored.render(["Erste"]).decode()
     assert json.loads(rendered)["items"][0]["title"] == "Erste"
     assert rendered.replace("Erste", "First") == data.decode()

@@ -21,6 +21,16 @@ __all__ = ["register"]
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
+_START_ONE = (
+    "Start one with `duta up` (in another terminal), point --router at yours, or add "
+    "--embedded to start a local cluster for this job."
+)
+_NOT_READY = {
+    "unreachable": "no router is serving at {address}. " + _START_ONE,
+    "not serving": "the router at {address} is not serving yet (its workers are loading?).",
+    "key refused": "the router at {address} refused the call: set DUTA_API_KEY to an accepted "
+    "API key.",
+}
 
 
 def _options(args: argparse.Namespace) -> BatchOptions:
@@ -72,16 +82,9 @@ async def _job(args: argparse.Namespace, options: BatchOptions, address: str) ->
         address, options.max_in_flight, RetryPolicy(attempts=args.retries + 1)
     )
     try:
-        problem = await transport.check(args.connect_timeout)
-        if problem:
-            hint = (
-                "Start one with `duta up` (in another terminal), point --router at yours, or add "
-                "--embedded to start a local cluster for this job."
-            )
-            print(
-                f"duta batch: {problem}. {hint if 'API key' not in problem else ''}".rstrip(),
-                file=sys.stderr,
-            )
+        state = await transport.check(args.connect_timeout)
+        if state != "ready":
+            print(f"duta batch: {_NOT_READY[state].format(address=address)}", file=sys.stderr)
             return EXIT_USAGE
         progress = Progress(len(files), args.progress, interval=args.log_interval)
         report = await BatchRunner(options, transport, progress).run(files)

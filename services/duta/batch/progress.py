@@ -71,11 +71,11 @@ class Progress:
         self._last_line = now
         elapsed = now - self.started
         rate = self.segments / elapsed if elapsed else 0.0
-        eta = (self.total - self.files) * elapsed / self.files if self.files else float("nan")
+        eta = f"{(self.total - self.files) * elapsed / self.files:.0f}s" if self.files else "?"
         print(
             f"duta batch: {self.files}/{self.total} files, {self.segments} segments, "
             f"{self.characters} characters, {rate:.1f} segments/s, "
-            f"elapsed {elapsed:.0f}s, eta {eta:.0f}s",
+            f"elapsed {elapsed:.0f}s, eta {eta}",
             file=self.stream,
             flush=True,
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from duta.batch.formats import Extracted, FormatError, FormatOptions, Segment, format_for
 from duta.batch.formats import supported_extensions as _extensions
-from duta.batch.formats.markers import strip_markers
+from duta.batch.formats.markers import MARKER, strip_markers
 from duta.batch.inputs import InputFile
 from duta.batch.manifest import Entry, Manifest, atomic_write, remove_leftovers, sha256
 from duta.batch.options import BatchOptions
@@ -115,7 +115,8 @@ class BatchRunner:
         data = await asyncio.to_thread(item.path.read_bytes)
         digest = sha256(data)
         output = self.options.out / item.relative
-        if self.manifest.finished(item.relative, digest, self.settings, output):
+        finished = self.manifest.finished
+        if await asyncio.to_thread(finished, item.relative, digest, self.settings, output):
             result.status = "skipped"
             return
         fmt_options = FormatOptions(self.options.target, self.options.fields)
@@ -125,7 +126,7 @@ class BatchRunner:
         translations, stats = await self._translate(segments, source)
         rendered = await asyncio.to_thread(extracted.render, translations)
         await asyncio.to_thread(atomic_write, output, rendered, self.owner)
-        characters = sum(len(s.text) for s in segments)
+        characters = sum(_characters(s) for s in segments)
         entry = Entry(
             item.relative, digest, self.settings, sha256(rendered), len(segments), characters
         )
@@ -180,7 +181,7 @@ class BatchRunner:
             stats.cached += item.cached_sentence_count
             stats.demo = stats.demo or item.demo_output
             texts.append(item.text)
-        self.progress.add_segments(len(segments), sum(len(s.text) for s in segments))
+        self.progress.add_segments(len(segments), sum(_characters(s) for s in segments))
         return texts
 
     def _batches(self, segments: Sequence[Segment]) -> list[tuple[int, int]]:
@@ -203,3 +204,8 @@ class BatchRunner:
         if start < len(segments):
             batches.append((start, len(segments)))
         return batches
+
+
+def _characters(segment: Segment) -> int:
+    """The characters of a segment's text, markers left out (they are not prose)."""
+    return len(MARKER.sub("", segment.text))

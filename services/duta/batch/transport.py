@@ -18,7 +18,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -27,9 +27,10 @@ from duta.client import ClientOptions, DutaRpcError
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
 
-__all__ = ["RetryPolicy", "RouterTransport", "TranslateFailed", "code_name"]
+__all__ = ["RetryPolicy", "RouterState", "RouterTransport", "TranslateFailed", "code_name"]
 
 T = TypeVar("T")
+RouterState = Literal["ready", "unreachable", "not serving", "key refused"]
 _STREAM_SLOTS = 8  # messages the router works on at once per stream (its STREAM_CONCURRENCY)
 
 
@@ -159,26 +160,22 @@ class RouterTransport:
             await stream.close()
         await self._channel.close()
 
-    async def check(self, timeout: float) -> str:
-        """Why the router cannot take the job ("" when it can): not serving, or the key refused."""
+    async def check(self, timeout: float) -> RouterState:
+        """Whether the router can take a job: serving, and accepting this client's key."""
         stub = health_pb2_grpc.HealthStub(self._channel)
         try:
             reply = await stub.Check(
                 health_pb2.HealthCheckRequest(), timeout=timeout, metadata=self._metadata
             )
             if reply.status != health_pb2.HealthCheckResponse.SERVING:
-                return f"the router at {self.address} is not serving yet"
+                return "not serving"
             await self._stub.ListLanguages(
                 pb.ListLanguagesRequest(), timeout=timeout, metadata=self._metadata
             )
         except grpc.aio.AioRpcError as exc:
-            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-                return (
-                    f"the router at {self.address} refused the call ({exc.code().name}): "
-                    "set DUTA_API_KEY to an accepted API key"
-                )
-            return f"no router is serving at {self.address}"
-        return ""
+            refused = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+            return "key refused" if exc.code() in refused else "unreachable"
+        return "ready"
 
     async def detect(self, text: str) -> str:
         """The language the router detects for a text (``und`` when it cannot tell)."""

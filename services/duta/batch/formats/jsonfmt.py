@@ -3,7 +3,7 @@
 The document is edited as text — only the chosen string literals are rewritten — so keys,
 numbers, key order, indentation and every other byte stay as they are. A field is a key name
 (``title``: that key at any depth) or a path from the root (``$.items[*].title``,
-``items.*.title``, ``meta.description``; ``*`` matches any key or index). Nested i18n files
+``items.*.title``, ``$.title``; ``*`` matches any key or index). Nested i18n files
 (``{"menu": {"open": "Open {name}"}}``) are translated whole with no ``--fields``. App
 placeholders (``{name}``, ``{{count}}``, ``%s``, tags) are protected.
 """
@@ -44,8 +44,10 @@ class _Value:
 
 
 def parse_field(spec: str) -> tuple[str | int, ...]:
-    """A field spec as path parts: a bare name stays one part, matched at any depth."""
+    """A field spec as path parts from the root; a bare key name becomes ``("**", name)``."""
     spec = spec.strip()
+    if spec and not set(spec) & set("$.[]*"):
+        return ("**", spec)  # that key at any depth
     if spec.startswith("$"):
         spec = spec[1:]
     parts: list[str | int] = []
@@ -111,8 +113,8 @@ def _values(text: str, offset: int, fields: tuple[str, ...]) -> list[_Value]:
 
 
 def _matches(spec: tuple[str | int, ...], path: Path) -> bool:
-    if len(spec) == 1 and isinstance(spec[0], str) and spec[0] != "*":
-        return bool(path) and path[-1] == spec[0]
+    if spec[0] == "**":
+        return bool(path) and path[-1] == spec[1]
     return len(spec) == len(path) and all(s in ("*", p) for s, p in zip(spec, path, strict=True))
 
 

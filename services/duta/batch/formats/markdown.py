@@ -44,6 +44,7 @@ class _Block:
 
     spans: tuple[tuple[int, int], ...]
     masked: Masked
+    in_table: bool = False
 
 
 def extract(data: bytes, options: FormatOptions) -> Extracted:
@@ -55,6 +56,8 @@ def extract(data: bytes, options: FormatOptions) -> Extracted:
         edits: list[tuple[int, int, str]] = []
         for block, translated in zip(blocks, translations, strict=True):
             weights = [end - start for start, end in block.spans]
+            if block.in_table:  # a pipe the model wrote must not split the cell
+                translated = re.sub(r"(?<!\\)\|", r"\\|", translated)
             lines = block.masked.unmask_parts(distribute(translated.strip(), weights, lines=True))
             edits.extend((s, e, line) for (s, e), line in zip(block.spans, lines, strict=True))
         out, last = [], 0
@@ -76,7 +79,9 @@ def _blocks(text: str) -> list[_Block]:
         offsets.append(offsets[-1] + len(line) + 1)
     cursor = [0] * len(lines)  # per line: where the next inline block on it may start
     blocks: list[_Block] = []
+    in_table = False
     for token in parser.parse(text):
+        in_table = token.type in ("th_open", "td_open") or (in_table and token.type == "inline")
         if token.type != "inline" or token.map is None:
             continue
         spans = _locate(token.content, token.map[0], lines, offsets, cursor)
@@ -85,7 +90,7 @@ def _blocks(text: str) -> list[_Block]:
         joined = " ".join(text[s:e] for s, e in spans)
         masked = mask(joined, _PROTECTED)
         if has_prose(masked.text):
-            blocks.append(_Block(tuple(spans), masked))
+            blocks.append(_Block(tuple(spans), masked, in_table))
     return blocks
 
 

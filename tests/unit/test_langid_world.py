@@ -155,3 +155,18 @@ def test_text_with_no_sure_sentence_takes_the_whole_texts_language(detector: Det
     assert {s.language for s in sentences} == {detector.detect("OK. Thanks.").language}
     assert all(s.inherited for s in sentences)
     assert detector.detect_sentences("12345 !!!") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("আমাৰ ৰাজ্যখন ডাঙৰ", "as"),  # ৰ ৱ: Assamese, not Bengali
+        ("بۇ مېنىڭ كىتابىم، مەن ئۇنى ياخشى كۆرىمەن", "ug"),  # ھ ى are not Urdu/Arabic evidence here
+        ("Мен китеп окуп жатамын, бул абдан кызыктуу", "ky"),  # lingua has no Kyrgyz to ask
+        ("Selektearje in falide kar út de list", "fy"),
+        ("会社", "ja"),  # a kanji word fastText is sure is Japanese
+        ("问题", "zh-Hans"),
+    ],
+)
+def test_rules_keep_their_languages(detector: Detector, text: str, expected: str) -> None:
+    assert detector.detect(text).language == expected

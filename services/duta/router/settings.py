@@ -114,7 +114,7 @@ class RouterSettings(ServiceSettings):
     )
     detect_threads: int = Field(2, ge=1)
     detector_ngram: bool = Field(
-        True, description="lingua n-gram models for close languages (≈ 650 MB, slower start)."
+        True, description="lingua n-gram models for close languages (≈ 200 MB, slower start)."
     )
     api_keys_file: Path | None = Field(
         None,

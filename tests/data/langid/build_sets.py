@@ -4,7 +4,8 @@ Run once, offline, with the wheels unpacked side by side (see README.md in this 
 
     pip download --no-deps -d W wordfreq==3.1.1 Django==5.2.19 babel==2.19.0 \\
         Faker==40.63.0 spacy==3.8.18
-    for w in W/*.whl; do d=${w##*/}; mkdir -p U/${d%%-*}; (cd U/${d%%-*} && unzip -q ../../$w); done
+    for w in W/*.whl; do d=${w##*/}; mkdir -p U/${d%%-*}; \\
+        (cd U/${d%%-*} && python -m zipfile -e ../../$w .); done
     python tests/data/langid/build_sets.py U     # needs msgpack and babel==2.19.0
 
 Every text goes to ``dev.tsv`` or ``heldout.tsv`` by a hash of the text, so the halves are

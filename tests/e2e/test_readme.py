@@ -69,6 +69,9 @@ def _hub_repos(root: Path) -> dict[str, str]:
         (model / "eole-model").mkdir()
         (model / "eole-model" / "config.yaml").write_text("training: {}\n")
         repos[f"quickmt/quickmt-{pair}"] = str(model)
+    nllb = build_demo_model(root / "nllb", "zh", "en", "nllb", seed=30)
+    (nllb / METADATA_FILE).unlink()
+    repos["skywood/nllb-200-distilled-600M-ct2-int8"] = str(nllb)
     from tests.integration.test_models_convert import _marian_checkpoint
 
     repos["Helsinki-NLP/opus-mt-zh-en"] = str(_marian_checkpoint(root / "opus-mt-zh-en"))
@@ -138,6 +141,7 @@ def test_what_the_commands_printed(results) -> None:
     assert "pulling real models for en-ko" in _out(results, "duta up --pairs zh-en,ja-en,en-ko")
     assert "installed quickmt/quickmt-th-en" in _out(results, "duta models pull th-en --from")
     assert "converted ./opus-mt-zh-en" in _out(results, "duta models convert ./opus-mt-zh-en")
+    assert "NON-COMMERCIAL" in _out(results, "duta models pull skywood/nllb")
 
 
 def test_the_real_models_are_installed_and_served(results) -> None:
@@ -146,8 +150,13 @@ def test_the_real_models_are_installed_and_served(results) -> None:
                        ("quickmt-en-ja", "quickmt/quickmt-en-ja")):  # fmt: skip
         meta = read_metadata(models / name)
         assert meta is not None and meta.repo_id == repo and not meta.demo, name
-    converted = read_metadata(models / "opus-mt-zh-en")
-    assert converted is not None and converted.converter and "int8" in converted.converter
+    for name in ("opus-mt-zh-en", "my-zh-en"):  # pulled from the catalog, converted by hand
+        converted = read_metadata(models / name)
+        assert converted is not None and converted.converter and "int8" in converted.converter
+    pulled = read_metadata(models / "opus-mt-zh-en")
+    assert pulled is not None and pulled.repo_id == "Helsinki-NLP/opus-mt-zh-en"
+    nllb = read_metadata(models / "nllb-200-distilled-600M-ct2-int8")
+    assert nllb is not None and nllb.license == "CC-BY-NC-4.0" and nllb.tier == "large"
     served = json.loads(results['duta translate --json "今天天气很好。" --to en']["stdout"])
     item = served["translations"][0]
     assert item["models"] == ["quickmt-zh-en"] and not item.get("demoOutput")

@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     if shutil.which("unshare") is None:
         pytest.fail("`unshare` (util-linux) is needed to give the README's fixed ports a network")
     pytest.importorskip("torch", reason="torch is not importable: `make install-convert`")
+    started = time.monotonic()
     work = tmp_path_factory.mktemp("readme")
     clone = work / "clone"  # the fresh clone: nothing but the installed venv
     clone.mkdir()
@@ -97,6 +99,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         "commands": commands,
         "results": str(work / "results.json"),
     }
+    print(f"hub stand-in repositories built: {time.monotonic() - started:.1f}s")
     (work / "spec.json").write_text(json.dumps(spec))
     done = subprocess.run(
         ["unshare", "-n", sys.executable, "-m", "tests.readme_harness", str(work / "spec.json")],
@@ -106,6 +109,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         pytest.fail(f"a private network namespace is needed (run as root): {done.stderr}")
     assert done.returncode == 0, done.stderr[-3000:]
     ran = json.loads((work / "results.json").read_text())
+    for result in ran:  # shown with -s or on failure: where the time goes
+        print(f"{result['seconds']:6.1f}s rc={result['rc']} {result['command'][:100]!r}")
     return {"clone": {"path": str(clone)}, **{r["command"]: r for r in ran}}
 
 

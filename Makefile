@@ -29,7 +29,9 @@ install-convert: $(CONVERT_STAMP) ## add the convert extra (torch CPU + transfor
 install: $(STAMP) ## create the venv, install Duta and its stubs
 
 protos: $(STAMP) ## regenerate the gRPC stubs into services/duta/v1 (gitignored)
-	$(BIN)/python -m grpc_tools.protoc -Iprotos --python_out=services --pyi_out=services \
+	$(BIN)/python -m grpc_tools.protoc -Iprotos \
+		-I$$($(BIN)/python -c 'import google.rpc.status_pb2 as s, pathlib; print(pathlib.Path(s.__file__).parents[2])') \
+		--python_out=services --pyi_out=services \
 		--grpc_python_out=services protos/duta/v1/*.proto
 	touch services/duta/v1/__init__.py
 

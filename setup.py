@@ -23,11 +23,15 @@ def generate_stubs() -> None:
         return
     protos = sorted(str(p.relative_to(ROOT / "protos")) for p in (ROOT / "protos").rglob("*.proto"))
     include = Path(protoc.__file__).parent / "_proto"
+    import google.rpc.status_pb2 as status  # googleapis-common-protos ships google/rpc/*.proto
+
+    googleapis = Path(status.__file__).parents[2]
     out = ROOT / "services"
     args = [
         "grpc_tools.protoc",
         f"-I{ROOT / 'protos'}",
         f"-I{include}",
+        f"-I{googleapis}",
         f"--python_out={out}",
         f"--pyi_out={out}",
         f"--grpc_python_out={out}",

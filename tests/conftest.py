@@ -142,14 +142,32 @@ def running_worker(loop: LoopThread, model: Path, **overrides: Any) -> Iterator[
         stop_worker(loop, service, servicer)
 
 
+_DETECTOR: list[Any] = []
+
+
+def shared_detector() -> Any:
+    """One language detector for every in-process router (loading one takes seconds)."""
+    if not _DETECTOR:
+        from duta.langid import Detector
+
+        _DETECTOR.append(Detector())
+    return _DETECTOR[0]
+
+
+@pytest.fixture(scope="session")
+def detector() -> Any:
+    return shared_detector()
+
+
 @contextlib.contextmanager
-def running_router(loop: LoopThread, settings: Any) -> Iterator[Any]:
+def running_router(loop: LoopThread, settings: Any, detector: Any = None) -> Iterator[Any]:
     """An in-process router (built, started, worker pools polled); yields the Router."""
     from duta.router import build_router
 
     async def start() -> Any:
-        router = build_router(settings)
-        await router.start(settings.worker_refresh_seconds)
+        router = build_router(settings, detector or shared_detector())
+        await router.start()
+        await router.ready.wait()
         return router
 
     router = loop.run(start())

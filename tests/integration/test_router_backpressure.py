@@ -19,11 +19,11 @@ def small_worker(loop_thread, demo_models):
 
 
 @pytest.fixture(scope="module")
-def stub(loop_thread, small_worker):
+def stub(loop_thread, small_worker, detector):
     address, _ = small_worker
     settings = RouterSettings(host="127.0.0.1", port=0, workers=(WorkerEndpoint(address=address),))
     with (
-        running_router(loop_thread, settings) as router,
+        running_router(loop_thread, settings, detector) as router,
         grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel,
     ):
         yield translator_pb2_grpc.TranslatorStub(channel)

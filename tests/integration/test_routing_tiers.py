@@ -27,7 +27,7 @@ def large_workers(loop_thread, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def stub(loop_thread, workers, large_workers):
+def stub(loop_thread, workers, large_workers, detector):
     addresses = [workers.address(n) for n in workers.services]
     addresses += [large_workers.address(n) for n in large_workers.services]
     settings = RouterSettings(
@@ -35,7 +35,7 @@ def stub(loop_thread, workers, large_workers):
     )
 
     with (
-        running_router(loop_thread, settings) as router,
+        running_router(loop_thread, settings, detector) as router,
         grpc.insecure_channel(f"127.0.0.1:{router.service.port}") as channel,
     ):
         yield translator_pb2_grpc.TranslatorStub(channel)

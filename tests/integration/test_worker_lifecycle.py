@@ -90,6 +90,7 @@ def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None
         port,
         inter_threads="1",
         grace_seconds="60",
+        drain_delay_seconds="0",  # refused at once (the drain delay: test_router_lifecycle.py)
         metrics_port=str(metrics_port),
     )
     address = f"127.0.0.1:{port}"

@@ -21,7 +21,9 @@ def pool(model_id: str, sources: list[str], targets: list[str], tier: str = "sma
         target_languages=targets,
         tier=tier,
     )
-    return WorkerPool(WorkerEndpoint(address=model_id), None, None, info=info, available=True)  # type: ignore[arg-type]
+    pool = WorkerPool.__new__(WorkerPool)  # no channel: planning only reads info
+    pool.endpoint, pool.info, pool.available = WorkerEndpoint(address=model_id), info, True
+    return pool
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ class LruCache:
     """A bounded, thread-safe least-recently-used map from key to translation."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
         self._max = max_entries
         self._data: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError, RedisError, TimeoutError
+
+from duta.cache import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +31,27 @@ class RedisCache:
         ttl_seconds: int = 7 * 24 * 3600,
         timeout_seconds: float = 0.25,
         retry_after: float = 5.0,
+        ca_file: str | Path | None = None,
     ) -> None:
+        options: dict[str, Any] = {}
+        if url.startswith("rediss://") and ca_file:
+            options["ssl_ca_certs"] = str(ca_file)
         self._client = aioredis.Redis.from_url(
             url,
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
             decode_responses=True,
+            # A pooled connection that went stale (Redis restarted) is retried once on a new
+            # one instead of failing the lookup; `_trip` also drops the whole pool.
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[ConnectionError, TimeoutError],
+            health_check_interval=30,
+            **options,
         )
         self._ttl = ttl_seconds
         self._retry_after = retry_after
         self._down_until = 0.0
+        self._resets: set[asyncio.Future[None]] = set()
 
     @property
     def available(self) -> bool:
@@ -75,9 +93,16 @@ class RedisCache:
         await self._client.aclose()
 
     def _trip(self, exc: BaseException) -> None:
-        logger.warning(
-            "redis cache unavailable (%s); serving uncached for %.0fs",
-            type(exc).__name__,
-            self._retry_after,
-        )
+        metrics.L2_ERRORS.inc()
+        if self.available:
+            logger.warning(
+                "redis cache unavailable (%s); serving uncached for %.1fs",
+                type(exc).__name__,
+                self._retry_after,
+            )
         self._down_until = time.monotonic() + self._retry_after
+        # Every pooled connection may be stale (a restarted Redis): drop them all now, so the
+        # first lookup after the window opens a fresh one instead of tripping again.
+        task = asyncio.ensure_future(self._client.connection_pool.disconnect())
+        self._resets.add(task)
+        task.add_done_callback(self._resets.discard)

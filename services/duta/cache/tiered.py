@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Protocol
 
+from duta.cache import metrics
 from duta.cache.lru import LruCache
 from duta.cache.redis import RedisCache
 
@@ -27,11 +29,14 @@ class TieredCache:
     def __init__(self, l1: LruCache, l2: RedisCache | None = None) -> None:
         self.l1 = l1
         self.l2 = l2
+        self.l1_enabled = l1.max_entries > 0
 
     async def get_many(self, keys: list[str]) -> list[str | None]:
-        """Looks up L1, then L2 for the L1 misses."""
-        values = self.l1.get_many(keys)
+        """Looks up L1, then L2 for the L1 misses (each level's hits and misses counted)."""
+        values: list[str | None] = self.l1.get_many(keys) if self.l1_enabled else [None] * len(keys)
         missing = [i for i, v in enumerate(values) if v is None]
+        if self.l1_enabled:
+            _count("l1", len(keys) - len(missing), len(missing))
         if missing and self.l2 is not None:
             found = await self.l2.get_many([keys[i] for i in missing])
             promote = {}
@@ -39,7 +44,9 @@ class TieredCache:
                 if value is not None:
                     values[i] = value
                     promote[keys[i]] = value
-            self.l1.set_many(promote)
+            _count("l2", len(promote), len(missing) - len(promote))
+            if self.l1_enabled:
+                self.l1.set_many(promote)
         return values
 
     async def set_many(self, items: dict[str, str]) -> None:
@@ -54,8 +61,29 @@ class TieredCache:
             await self.l2.close()
 
 
-def build_cache(redis_url: str | None, l1_entries: int, ttl_seconds: int) -> TieredCache:
+def _count(level: str, hits: int, misses: int) -> None:
+    if hits:
+        metrics.LOOKUPS.labels(level, "hit").inc(hits)
+    if misses:
+        metrics.LOOKUPS.labels(level, "miss").inc(misses)
+
+
+def build_cache(
+    redis_url: str | None,
+    l1_entries: int,
+    ttl_seconds: int,
+    retry_after: float = 2.0,
+    ca_file: str | Path | None = None,
+) -> TieredCache:
     """Builds the router's cache: Redis when a URL is configured, else in-process only."""
-    l2 = RedisCache(redis_url, ttl_seconds=ttl_seconds) if redis_url else None
-    logger.info("cache: in-process LRU (%d entries)%s", l1_entries, " + redis" if l2 else "")
+    l2 = None
+    if redis_url:
+        l2 = RedisCache(
+            redis_url, ttl_seconds=ttl_seconds, retry_after=retry_after, ca_file=ca_file
+        )
+    logger.info(
+        "cache: %s%s",
+        f"in-process LRU ({l1_entries} entries)" if l1_entries else "no in-process LRU",
+        " + redis" if l2 else "",
+    )
     return TieredCache(LruCache(l1_entries), l2)

@@ -1,4 +1,4 @@
-"""`duta translate` and `duta detect`: call a running router."""
+"""`duta translate` and `duta detect`: call a running router through `duta.client`."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import argparse
 import json
 import sys
 
-import grpc
 from google.protobuf.json_format import MessageToDict
 
+from duta.client import Client, DutaRpcError, translate_request
 from duta.v1 import translator_pb2 as pb
-from duta.v1 import translator_pb2_grpc
-
-
-def _stub(address: str) -> tuple[grpc.Channel, translator_pb2_grpc.TranslatorStub]:
-    channel = grpc.insecure_channel(address)
-    return channel, translator_pb2_grpc.TranslatorStub(channel)
 
 
 def _read_texts(args: argparse.Namespace) -> list[str]:
@@ -24,28 +18,45 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
     return [line.rstrip("\n") for line in sys.stdin if line.strip()]
 
 
-def _call(fn, request, timeout: float):  # noqa: ANN001, ANN202 - any unary stub method
-    try:
-        return fn(request, timeout=timeout)
-    except grpc.RpcError as exc:
-        print(f"duta: {exc.code().name}: {exc.details()}", file=sys.stderr)
-        raise SystemExit(1) from None
+def _client(args: argparse.Namespace) -> Client:
+    return Client(
+        args.address,
+        timeout=args.timeout,
+        root_certificates=args.ca_cert,
+        tls=bool(args.tls),
+    )
+
+
+def _fail(exc: DutaRpcError) -> SystemExit:
+    print(f"duta: {exc}", file=sys.stderr)
+    for field, description in exc.field_violations:
+        if field:
+            print(f"  field {field}: {description}", file=sys.stderr)
+    return SystemExit(1)
 
 
 def _translate(args: argparse.Namespace) -> int:
-    channel, stub = _stub(args.address)
-    with channel:
-        request = pb.TranslateRequest(
-            texts=_read_texts(args),
-            source_language=args.source or "",
-            target_language=args.to,
-            options=pb.TranslateOptions(beam_size=args.beam_size, no_cache=args.no_cache),
-        )
-        response = _call(stub.Translate, request, args.timeout)
+    request = translate_request(
+        _read_texts(args),
+        args.to,
+        source=args.source,
+        beam_size=args.beam_size,
+        no_cache=args.no_cache,
+    )
+    try:
+        with _client(args) as client:
+            response = client.translate_request(request)
+    except DutaRpcError as exc:
+        raise _fail(exc) from None
     failed = sum(item.HasField("error") for item in response.translations)
     if args.json:
         print(json.dumps(MessageToDict(response), ensure_ascii=False, indent=2))
         return 1 if failed else 0
+    _print_translations(response)
+    return 1 if failed else 0
+
+
+def _print_translations(response: pb.TranslateResponse) -> None:
     for item in response.translations:
         if item.HasField("error"):
             print()  # one line per text, in order, even for a text that failed
@@ -58,20 +69,32 @@ def _translate(args: argparse.Namespace) -> int:
         print(
             f"  [{route} via {models}{' (cached)' if item.cached else ''}]{note}", file=sys.stderr
         )
-    return 1 if failed else 0
 
 
 def _detect(args: argparse.Namespace) -> int:
-    channel, stub = _stub(args.address)
-    with channel:
-        request = pb.DetectLanguageRequest(
-            texts=_read_texts(args), hints=args.hints, top_k=args.top_k
-        )
-        response = _call(stub.DetectLanguage, request, args.timeout)
+    try:
+        with _client(args) as client:
+            detections = client.detect(_read_texts(args), hints=args.hints, top_k=args.top_k)
+    except DutaRpcError as exc:
+        raise _fail(exc) from None
     if args.json:
+        response = pb.DetectLanguageResponse(
+            detections=[
+                pb.Detection(
+                    language=d.language,
+                    confidence=d.confidence,
+                    script=d.script,
+                    candidates=[
+                        pb.LanguageCandidate(language=c.language, confidence=c.confidence)
+                        for c in d.candidates
+                    ],
+                )
+                for d in detections
+            ]
+        )
         print(json.dumps(MessageToDict(response), ensure_ascii=False, indent=2))
         return 0
-    for detection in response.detections:
+    for detection in detections:
         others = ", ".join(f"{c.language} {c.confidence:.2f}" for c in detection.candidates[1:])
         print(f"{detection.language}\t{detection.confidence:.3f}\t{others}")
     return 0
@@ -90,6 +113,8 @@ def register(sub: argparse._SubParsersAction, default_address: str) -> None:
         )
         parser.add_argument("--timeout", type=float, default=60.0, help="seconds")
         parser.add_argument("--json", action="store_true", help="print the full response as JSON")
+        parser.add_argument("--tls", action="store_true", help="connect with TLS")
+        parser.add_argument("--ca-cert", help="PEM file of the router's CA (implies --tls)")
         parser.set_defaults(func=func)
         if name == "translate":
             parser.add_argument("--to", required=True, help="target language (BCP-47)")

@@ -20,7 +20,7 @@ def _serve_router(args: argparse.Namespace) -> int:
 
     settings = load_settings(RouterSettings, args.config, port=args.port, host=args.host)
     configure_logging(settings.log_level, "router")
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, args.config))
     return 0
 
 

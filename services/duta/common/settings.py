@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from duta.common.errors import InvalidArgument
@@ -36,3 +37,38 @@ def load_settings(cls: type[S], config_file: str | Path | None = None, **overrid
     env_set = {k: getattr(env_only, k) for k in env_only.model_fields_set}
     merged = {**file_values, **env_set, **explicit}
     return cls(**merged)
+
+
+class ServiceSettings(BaseSettings):
+    """What every Duta service shares: where it listens, metrics, TLS, drain, logging.
+
+    Subclasses set their own environment prefix (`DUTA_ROUTER_`, `DUTA_WORKER_`).
+    """
+
+    host: str = "0.0.0.0"
+    port: int = 50051
+    metrics_port: int | None = Field(None, description="Prometheus HTTP port; None disables.")
+    grace_seconds: float = Field(
+        20.0, ge=0, description="SIGTERM: time to finish in-flight work after the drain delay."
+    )
+    drain_delay_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="SIGTERM: seconds of NOT_SERVING while still serving, so that load "
+        "balancers and Kubernetes endpoints stop sending before the port closes.",
+    )
+    tls_cert_file: Path | None = Field(None, description="PEM certificate: serve TLS when set.")
+    tls_key_file: Path | None = Field(None, description="PEM private key of tls_cert_file.")
+    tls_client_ca_file: Path | None = Field(
+        None, description="PEM CA: require client certificates signed by it (mutual TLS)."
+    )
+    log_level: str = "INFO"
+
+    def server_tls(self) -> tuple[bytes, bytes, bytes | None] | None:
+        """(certificate, key, client CA or None) when TLS is configured, else None."""
+        if self.tls_cert_file is None:
+            return None
+        if self.tls_key_file is None:
+            raise InvalidArgument("tls_cert_file is set but tls_key_file is not")
+        ca = self.tls_client_ca_file.read_bytes() if self.tls_client_ca_file else None
+        return self.tls_cert_file.read_bytes(), self.tls_key_file.read_bytes(), ca

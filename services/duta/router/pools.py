@@ -1,11 +1,11 @@
-"""Worker pools: one gRPC channel per configured worker address, and what each serves."""
+"""Worker pools: the replicas of one model behind one channel, and what they serve."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
 
@@ -15,16 +15,20 @@ from duta.common.errors import (
     Overloaded,
     ServiceUnavailable,
     TextTooLong,
+    status_from_trailers,
+    unpack_details,
 )
+from duta.common.logging import request_id
 from duta.router import metrics
-from duta.router.settings import WorkerEndpoint
+from duta.router.channels import open_channel
+from duta.router.settings import RouterSettings, WorkerEndpoint
 from duta.v1 import worker_pb2, worker_pb2_grpc
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SENTENCES = 128  # sentences per worker call
 CHUNKS_IN_FLIGHT = 4  # calls per request and pool at a time
-OVERLOAD_BACKOFF = (0.1, 0.3, 0.9)  # pauses between retries of a refused chunk; the last repeats
+MAX_OVERLOAD_PAUSE = 2.0  # seconds between retries of a RESOURCE_EXHAUSTED call, at most
 
 
 @dataclass(frozen=True)
@@ -37,36 +41,28 @@ class WorkerResult:
     demo: bool
 
 
-@dataclass
 class WorkerPool:
-    """The replicas behind one address (gRPC round-robins across a headless Service's IPs)."""
+    """The replicas of one model: one channel (round robin over healthy replicas, retries)."""
 
-    endpoint: WorkerEndpoint
-    channel: grpc.aio.Channel
-    stub: worker_pb2_grpc.WorkerStub
-    info: worker_pb2.WorkerInfoResponse | None = None
-    available: bool = False
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    def __init__(self, endpoint: WorkerEndpoint, channel: grpc.aio.Channel) -> None:
+        self.endpoint = endpoint
+        self.channel = channel
+        self.stub = worker_pb2_grpc.WorkerStub(channel)
+        self.info: worker_pb2.WorkerInfoResponse | None = None
+        self.available = False
+        self.asked = False  # Info was asked at least once (answered or not)
 
     @classmethod
-    def connect(cls, endpoint: WorkerEndpoint) -> WorkerPool:
-        """Opens a channel (lazily connecting, round-robin over resolved addresses)."""
-        channel = grpc.aio.insecure_channel(
-            endpoint.address,
-            options=[
-                ("grpc.lb_policy_name", "round_robin"),
-                ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                ("grpc.max_send_message_length", 64 * 1024 * 1024),
-            ],
-        )
-        return cls(endpoint, channel, worker_pb2_grpc.WorkerStub(channel))
+    def connect(cls, endpoint: WorkerEndpoint, settings: RouterSettings) -> WorkerPool:
+        """Opens the pool's channel (it connects lazily)."""
+        return cls(endpoint, open_channel(endpoint, settings))
 
     @property
     def name(self) -> str:
         """The model id when known, else the configured name or address."""
         if self.info is not None:
             return self.info.model_id
-        return self.endpoint.name or self.endpoint.address
+        return self.endpoint.label
 
     @property
     def model_ref(self) -> str:
@@ -75,14 +71,19 @@ class WorkerPool:
         return f"{info.model_id}@{info.revision}" if info else self.name
 
     async def refresh(self, timeout: float = 2.0) -> bool:
-        """Asks the worker what it serves; marks the pool unavailable when it does not answer."""
+        """Asks a replica what the pool serves; marks the pool unavailable when none answers."""
         try:
             self.info = await self.stub.Info(worker_pb2.WorkerInfoRequest(), timeout=timeout)
+            if not self.available:
+                logger.info("worker pool %s serves %s", self.endpoint.label, self.model_ref)
             self.available = True
         except grpc.aio.AioRpcError as exc:
-            if self.available:
-                logger.warning("worker %s unavailable: %s", self.endpoint.address, exc.code().name)
+            if self.available or not self.asked:
+                logger.warning(
+                    "worker pool %s unavailable: %s", self.endpoint.label, exc.code().name
+                )
             self.available = False
+        self.asked = True
         return self.available
 
     async def translate(
@@ -96,11 +97,14 @@ class WorkerPool:
         """Translates sentences in chunks the worker accepts; maps worker errors to ours.
 
         A few chunks at a time, so that one large request stays within the worker's queue
-        budget; a chunk refused for overload is retried with backoff before the deadline.
+        budget; a chunk refused for overload is retried, after the delay the worker asks for,
+        until the deadline.
         """
         limit = min(CHUNK_SENTENCES, self.info.limits.max_sentences_per_call if self.info else 64)
         chunks = [sentences[i : i + limit] for i in range(0, len(sentences), limit)]
         deadline = time.monotonic() + timeout
+        if len(chunks) == 1:
+            return await self._call_with_retry(chunks[0], source, target, beam_size, deadline)
         slots = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
 
         async def one(chunk: list[str]) -> list[WorkerResult]:
@@ -113,23 +117,17 @@ class WorkerPool:
     async def _call_with_retry(
         self, sentences: list[str], source: str, target: str, beam_size: int, deadline: float
     ) -> list[WorkerResult]:
-        """Retries a chunk refused for overload until the deadline, with capped backoff.
-
-        A refusal means the worker is busy with work that will finish, so a fixed number of
-        tries would fail large requests on a slow (or busy) machine: only the deadline ends it.
-        """
         attempt = 0
         while True:
+            attempt += 1
             try:
                 return await self._call(
                     sentences, source, target, beam_size, deadline - time.monotonic()
                 )
             except Overloaded as exc:
-                delay = OVERLOAD_BACKOFF[min(attempt, len(OVERLOAD_BACKOFF) - 1)]
-                pause = max(delay, exc.retry_after)
+                pause = max(min(0.1 * 2 ** (attempt - 1), MAX_OVERLOAD_PAUSE), exc.retry_after)
                 if time.monotonic() + pause >= deadline:
                     raise
-                attempt += 1
                 await asyncio.sleep(pause)
 
     async def _call(
@@ -142,7 +140,9 @@ class WorkerPool:
             options=worker_pb2.DecodingOptions(beam_size=beam_size),
         )
         try:
-            reply = await self.stub.Translate(request, timeout=timeout)
+            reply = await self.stub.Translate(
+                request, timeout=timeout, metadata=(("x-request-id", request_id.get()),)
+            )
         except grpc.aio.AioRpcError as exc:
             metrics.WORKER_ERRORS.labels(self.name, exc.code().name).inc()
             raise _map_worker_error(self.name, exc) from exc
@@ -154,27 +154,24 @@ class WorkerPool:
         await self.channel.close()
 
 
-def _retry_after(exc: grpc.aio.AioRpcError) -> float:
-    """The worker's retry hint (trailer `retry-after-ms`) in seconds, 0 when absent."""
-    for key, value in exc.trailing_metadata() or ():
-        if key == "retry-after-ms":
-            try:
-                return int(value) / 1000
-            except ValueError:
-                return 0.0
-    return 0.0
-
-
 def _map_worker_error(name: str, exc: grpc.aio.AioRpcError) -> Exception:
+    """A worker's failure as our error, recognised by its ErrorInfo reason (not its text)."""
     code = exc.code()
+    status = status_from_trailers(exc.trailing_metadata())
+    reason, _, retry = unpack_details(status) if status else ("", [], 0.0)
+    meta = {"model": name}
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        overloaded = Overloaded(f"worker {name} is overloaded: {exc.details()}")
-        overloaded.retry_after = _retry_after(exc)
-        return overloaded
+        return Overloaded(
+            f"worker {name} is overloaded: {exc.details()}", retry_after=retry, metadata=meta
+        )
     if code == grpc.StatusCode.INVALID_ARGUMENT:
-        details = exc.details() or ""
-        kind = TextTooLong if "tokens; at most" in details else InvalidArgument
-        return kind(f"worker {name} refused the input: {details}")
+        kind = TextTooLong if reason == TextTooLong.reason else InvalidArgument
+        return kind(f"worker {name} refused the input: {exc.details()}", metadata=meta)
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return DeadlineExceeded(f"worker {name} did not answer within the deadline")
-    return ServiceUnavailable(f"worker {name} failed ({code.name}): {exc.details()}")
+        return DeadlineExceeded(f"worker {name} did not answer within the deadline", metadata=meta)
+    return ServiceUnavailable(
+        f"worker {name} failed ({code.name}): {exc.details()}",
+        reason="WORKER_UNAVAILABLE",
+        retry_after=retry or 1.0,
+        metadata=meta,
+    )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from duta.common.errors import UnsupportedLanguagePair
 from duta.langid.codes import base_language, script_subtag
 from duta.router.pools import WorkerPool
-from duta.v1 import translator_pb2 as pb
+from duta.router.types import Route, Tier
 
 SMALL, LARGE = "small", "large"
 
@@ -47,7 +47,7 @@ class Hop:
 class RoutePlan:
     """How one (source, target) pair is translated."""
 
-    kind: int  # pb.Route value
+    kind: Route
     hops: tuple[Hop, ...]
     source: str
     target: str
@@ -70,9 +70,15 @@ class RoutePlan:
 class RoutingTable:
     """Plans routes over the pools whose Info is known (available or not)."""
 
-    def __init__(self, pools: Sequence[WorkerPool], pivot: str = "en") -> None:
+    def __init__(
+        self,
+        pools: Sequence[WorkerPool],
+        pivot: str = "en",
+        fallbacks: Mapping[str, str] | None = None,
+    ) -> None:
         self.pools = list(pools)
         self.pivot = pivot
+        self.fallbacks = dict(fallbacks or {})
 
     def direct(self, source: str, target: str, tier: str) -> Hop | None:
         """The best pool of `tier` serving source → target, available pools first."""
@@ -88,32 +94,30 @@ class RoutingTable:
         candidates.sort(key=lambda c: c[0])
         return candidates[0][1] if candidates else None
 
-    def plan(
-        self, source: str, target: str, tier: int = pb.TIER_UNSPECIFIED, pivot: bool = True
-    ) -> RoutePlan:
+    def plan(self, source: str, target: str, tier: int = Tier.ANY, pivot: bool = True) -> RoutePlan:
         """Plans source → target; raises UnsupportedLanguagePair listing what exists."""
-        if tier != pb.TIER_LARGE:
+        if tier != Tier.LARGE:
             hop = self.direct(source, target, SMALL)
             if hop:
-                return self._plan(pb.ROUTE_DIRECT, (hop,), source, target)
+                return self._plan(Route.DIRECT, (hop,), source, target)
             if pivot:
                 first = self.direct(source, self.pivot, SMALL)
                 second = self.direct(self.pivot, target, SMALL)
                 if first and second:
-                    return self._plan(pb.ROUTE_PIVOT, (first, second), source, target)
-        if tier != pb.TIER_SMALL:
+                    return self._plan(Route.PIVOT, (first, second), source, target)
+        if tier != Tier.SMALL:
             hop = self.direct(source, target, LARGE)
             if hop:
-                return self._plan(pb.ROUTE_ESCALATED, (hop,), source, target)
+                return self._plan(Route.ESCALATED, (hop,), source, target)
         raise UnsupportedLanguagePair(
             f"no model serves {source} → {target}"
-            + (" (large tier only)" if tier == pb.TIER_LARGE else "")
+            + (" (large tier only)" if tier == Tier.LARGE else "")
             + f"; served pairs: {', '.join(self.pair_names()) or 'none (no worker is known)'}"
         )
 
     def escalation(self, plan: RoutePlan) -> Hop | None:
         """The large-tier hop a low-confidence small-model result may be retried on."""
-        if plan.kind == pb.ROUTE_ESCALATED:
+        if plan.kind == Route.ESCALATED:
             return None
         return self.direct(plan.source, plan.target, LARGE)
 
@@ -129,13 +133,18 @@ class RoutingTable:
                         names.append(f"{s}→{t}")
         return sorted(set(names))
 
-    def servable_pairs(self) -> list[RoutePlan]:
-        """Every pair the cluster can translate, direct or through the pivot."""
+    def servable_pairs(self, source: str = "", target: str = "") -> list[RoutePlan]:
+        """Every pair the cluster can translate, direct or through the pivot (optionally only
+        from `source` or into `target`: those are planned as asked, e.g. `zh-TW`)."""
         sources, targets = set(), set()
         for pool in self.pools:
             if pool.info:
                 sources.update(pool.info.source_languages)
                 targets.update(pool.info.target_languages)
+        if source:
+            sources = {source}
+        if target:
+            targets = {target}
         plans = []
         for s, t in itertools.product(sorted(sources), sorted(targets)):
             if base_language(s) == base_language(t):
@@ -146,7 +155,7 @@ class RoutingTable:
                 continue
         return plans
 
-    def _plan(self, kind: int, hops: tuple[Hop, ...], source: str, target: str) -> RoutePlan:
+    def _plan(self, kind: Route, hops: tuple[Hop, ...], source: str, target: str) -> RoutePlan:
         return RoutePlan(
             kind=kind,
             hops=hops,

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from duta.common.server import GrpcService, build_grpc_server, serve_forever, start_metrics_server
 from duta.v1 import worker_pb2, worker_pb2_grpc
+from duta.worker import memory
 from duta.worker.engine import Engine
 from duta.worker.servicer import WorkerServicer
 from duta.worker.settings import WorkerSettings
@@ -28,8 +29,18 @@ def build_server(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]
     service = build_grpc_server(
         f"{settings.host}:{settings.port}",
         [(worker_pb2_grpc.add_WorkerServicer_to_server, servicer, SERVICE_NAME)],
+        tls=settings.server_tls(),
     )
     service.on_drain.append(servicer.drain)
+    return service, servicer
+
+
+async def listen(settings: WorkerSettings) -> tuple[GrpcService, WorkerServicer]:
+    """Builds the server and starts listening, health NOT_SERVING (the library's default
+    would be SERVING) until `load` has loaded and warmed the model."""
+    service, servicer = build_server(settings)
+    await service.set_serving(False)
+    await service.server.start()
     return service, servicer
 
 
@@ -43,10 +54,7 @@ async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
     engine = await loop.run_in_executor(servicer.executor, Engine, servicer.settings)
     # One warm-up batch per replica, concurrently, so each replica has run once.
     await asyncio.gather(
-        *(
-            loop.run_in_executor(servicer.executor, engine.warm_up)
-            for _ in range(servicer.settings.inter_threads)
-        )
+        *(loop.run_in_executor(servicer.executor, engine.warm_up) for _ in range(engine.replicas))
     )
     servicer.attach(engine)
     await service.set_serving(True)
@@ -60,17 +68,16 @@ async def serve(settings: WorkerSettings) -> None:
     Raises:
         ModelDirError: the model directory cannot be served (the server is stopped first).
     """
+    memory.configure(settings.malloc_arena_max, settings.cuda_cache_mb)
     start_metrics_server(settings.metrics_port)
-    service, servicer = build_server(settings)
-    await service.server.start()
-    await service.set_serving(False)
+    service, servicer = await listen(settings)
     try:
         try:
             await load(service, servicer)
         except BaseException:
             await service.server.stop(0)
             raise
-        await serve_forever(service, settings.grace_seconds)
+        await serve_forever(service, settings.grace_seconds, settings.drain_delay_seconds)
         await servicer.close()
     finally:
         servicer.executor.shutdown(wait=True)

@@ -11,7 +11,7 @@ import grpc
 
 from duta.common.errors import DutaError, InvalidArgument, ServiceUnavailable, TextTooLong
 from duta.v1 import worker_pb2, worker_pb2_grpc
-from duta.worker import metrics
+from duta.worker import memory, metrics
 from duta.worker.batcher import Batcher, BatcherConfig, QueueFull
 from duta.worker.engine import DecodeOptions, Encoded, Engine
 from duta.worker.settings import WorkerSettings
@@ -36,27 +36,34 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
     def engine(self) -> Engine:
         """The loaded engine; UNAVAILABLE while the model is still loading."""
         if self._engine is None:
-            raise ServiceUnavailable("the model is still loading; retry shortly")
+            raise ServiceUnavailable(
+                "the model is still loading; retry shortly", reason="MODEL_LOADING"
+            )
         return self._engine
 
     @property
     def batcher(self) -> Batcher:
         """The batcher; UNAVAILABLE while the model is still loading."""
         if self._batcher is None:
-            raise ServiceUnavailable("the model is still loading; retry shortly")
+            raise ServiceUnavailable(
+                "the model is still loading; retry shortly", reason="MODEL_LOADING"
+            )
         return self._batcher
 
     def attach(self, engine: Engine) -> None:
         """Makes the loaded engine available to calls and starts batching (on the event loop)."""
         settings = self.settings
         config = BatcherConfig(
-            slots=settings.inter_threads,
-            max_batch_tokens=settings.max_batch_tokens,
+            slots=engine.replicas,
+            max_batch_cost=settings.max_batch_tokens,
             max_wait=settings.max_wait_ms / 1000,
             max_queue_tokens=settings.max_queue_tokens,
             batching=settings.batching,
         )
-        self._batcher = Batcher(engine.translate_encoded, self.executor, config, engine.metadata.id)
+        release = memory.release if settings.release_memory_when_idle else None
+        self._batcher = Batcher(
+            engine.translate_encoded, self.executor, config, engine.metadata.id, release=release
+        )
         self._batcher.start()
         self._engine = engine
 
@@ -102,9 +109,11 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
             encoded = self._encode(sentences, source, target)
         else:
             encoded = await asyncio.to_thread(self._encode, sentences, source, target)
+        batcher = self.batcher
         remaining = context.time_remaining()
-        deadline = time.monotonic() + remaining if remaining is not None else None
-        hyps = await self.batcher.translate(encoded, options, deadline)
+        deadline = batcher.clock.now() + remaining if remaining is not None else None
+        hyps = await batcher.translate(encoded, options, deadline)
+        logger.debug("translated %d sentences %s → %s", len(hyps), source, target)
         meta = self.engine.metadata
         return worker_pb2.WorkerTranslateResponse(
             hypotheses=[
@@ -147,21 +156,32 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
     ) -> DecodeOptions:
         meta = self.engine.metadata
         if not sentences:
-            raise InvalidArgument("sentences is empty: send at least one sentence")
+            raise InvalidArgument(
+                "sentences is empty: send at least one sentence", field="sentences"
+            )
         if len(sentences) > self.settings.max_sentences_per_call:
             raise InvalidArgument(
                 f"{len(sentences)} sentences in one call; at most "
-                f"{self.settings.max_sentences_per_call} are allowed"
+                f"{self.settings.max_sentences_per_call} are allowed",
+                field="sentences",
             )
         if not self.engine.bundle.serves(source, target):
             raise InvalidArgument(
                 f"model {meta.id} does not translate {source!r} → {target!r}; it reads "
-                f"{', '.join(meta.source_languages)} and writes {', '.join(meta.target_languages)}"
+                f"{', '.join(meta.source_languages)} and writes {', '.join(meta.target_languages)}",
+                reason="UNSUPPORTED_PAIR",
+                field="source_language",
             )
         if opts.beam_size > MAX_BEAM:
-            raise InvalidArgument(f"beam_size {opts.beam_size} is too large; allowed: 0–{MAX_BEAM}")
+            raise InvalidArgument(
+                f"beam_size {opts.beam_size} is too large; allowed: 0–{MAX_BEAM}",
+                field="options.beam_size",
+            )
         if opts.length_penalty < 0:
-            raise InvalidArgument(f"length_penalty {opts.length_penalty} is negative; allowed: ≥ 0")
+            raise InvalidArgument(
+                f"length_penalty {opts.length_penalty} is negative; allowed: ≥ 0",
+                field="options.length_penalty",
+            )
         max_len = min(opts.max_decoding_length, self.settings.max_decoding_length)
         return DecodeOptions(
             beam_size=opts.beam_size or self.settings.beam_size,
@@ -175,13 +195,14 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
         engine = self.engine
         for index, sentence in enumerate(sentences):
             if not sentence.strip():
-                raise InvalidArgument(f"sentence {index} is empty")
+                raise InvalidArgument(f"sentence {index} is empty", field=f"sentences[{index}]")
         encoded = engine.encode(sentences, source, target)
         limit = engine.max_input_tokens
         for index, item in enumerate(encoded):
             if len(item.tokens) > limit:
                 raise TextTooLong(
                     f"sentence {index} has {len(item.tokens)} tokens; at most {limit} are "
-                    "allowed (split it first)"
+                    "allowed (split it first)",
+                    field=f"sentences[{index}]",
                 )
         return encoded

@@ -1,0 +1,52 @@
+"""Building wire requests from keyword arguments, shared by the sync and asyncio clients."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from duta.v1 import translator_pb2 as pb
+
+Tier = Literal["auto", "small", "large"]
+_TIERS = {"auto": pb.TIER_UNSPECIFIED, "small": pb.TIER_SMALL, "large": pb.TIER_LARGE}
+
+
+def translate_request(
+    texts: str | Sequence[str],
+    target: str,
+    *,
+    source: str | None = None,
+    html: bool = False,
+    beam_size: int = 0,
+    no_cache: bool = False,
+    glossary: Mapping[str, str] | None = None,
+    do_not_translate: Sequence[str] = (),
+    hints: Sequence[str] = (),
+    tier: Tier = "auto",
+    disable_pivot: bool = False,
+    escalation_threshold: float = 0.0,
+    return_sentences: bool = False,
+) -> pb.TranslateRequest:
+    """A TranslateRequest; see `Client.translate` for the arguments."""
+    return pb.TranslateRequest(
+        texts=[texts] if isinstance(texts, str) else list(texts),
+        source_language=source or "",
+        target_language=target,
+        format=pb.TEXT_FORMAT_HTML if html else pb.TEXT_FORMAT_PLAIN,
+        options=pb.TranslateOptions(
+            beam_size=beam_size,
+            no_cache=no_cache,
+            glossary=[pb.GlossaryEntry(source=k, target=v) for k, v in (glossary or {}).items()],
+            do_not_translate=list(do_not_translate),
+            source_hints=list(hints),
+            tier=_TIERS[tier],
+            disable_pivot=disable_pivot,
+            escalation_threshold=escalation_threshold,
+            return_sentences=return_sentences,
+        ),
+    )
+
+
+def backoff(attempt: int, retry_after: float) -> float:
+    """Seconds to wait before retry `attempt` (1-based): the server's hint, at least 0.1·2^n."""
+    return max(retry_after, min(0.1 * 2 ** (attempt - 1), 5.0))

@@ -33,6 +33,10 @@ NOT_RUN = {
     "docker ": "needs Docker (the files are checked by tests/unit/test_deploy.py)",
     "kubectl ": "needs a Kubernetes cluster (rendered and validated by test_deploy.py)",
 }
+COPY_IGNORE = (
+    ".git", ".venv", "models", "__pycache__", ".pytest_cache", ".mypy_cache", ".hypothesis",
+    ".ruff_cache", "*.egg-info", "build",
+)  # fmt: skip
 HUB_MODELS = ("zh-en", "ja-en", "en-ko", "ko-en", "en-ja", "th-en")
 
 
@@ -86,8 +90,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     pytest.importorskip("torch", reason="torch is not importable: `make install-convert`")
     started = time.monotonic()
     work = tmp_path_factory.mktemp("readme")
-    clone = work / "clone"  # the fresh clone: nothing but the installed venv
-    clone.mkdir()
+    clone = work / "clone"  # a fresh clone of this tree (as it is now), with the installed venv
+    shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(*COPY_IGNORE))
     (clone / ".venv").symlink_to(Path(sys.executable).parent.parent)
     commands = [c for c in readme_commands() if not not_run(c)]
     # Not from the README: what the last cluster serves, to check below.

@@ -269,8 +269,9 @@ async def measure(args: argparse.Namespace, addr: dict[str, str], pids: dict[str
     profiler = None
     for name in ("echo", "l1", "l2"):
         if name == "l1" and args.profile:
+            spy = str(Path(sys.executable).with_name("py-spy"))
             profiler = subprocess.Popen(
-                [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pids["l1"]), "--duration", str(int(args.seconds)),
+                [spy, "record", "--pid", str(pids["l1"]), "--duration", str(int(args.seconds)),
                  "--format", "raw", "--output", args.profile, "--nonblocking"],  # fmt: skip
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -313,7 +314,8 @@ def report(
     print(
         f"l1/echo={rows['l1'] / rows['echo']:.2f} l2/echo={rows['l2'] / rows['echo']:.2f} "
         f"l1_p99_ms={p99(lat['l1']):.2f} l2_p99_ms={p99(lat['l2']):.2f} "
-        f"miss/worker={rows['miss'] / rows['worker']:.2f} bulk/worker={bulk_worker / bulk_router:.2f}"
+        f"miss/worker={rows['miss'] / rows['worker']:.2f} "
+        f"bulk/worker={bulk_worker / bulk_router:.2f}"
     )
 
 

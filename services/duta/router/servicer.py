@@ -108,7 +108,8 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
         response = pb.ListLanguagesResponse(
             languages=languages(self.table, self.settings.fallback_languages, locale)
         )
-        if request.include_pairs or source or target:
+        multilingual = any(p.info and p.info.tier == "large" for p in self.table.pools)
+        if request.include_pairs or source or target or not multilingual:
             for plan in self.table.servable_pairs(source, target):
                 pools = [hop.pool for hop in plan.hops]
                 response.pairs.add(

@@ -4,14 +4,27 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install protos system-deps check format bench reliability soak clean
+.PHONY: up test install install-convert protos system-deps check format bench reliability soak clean
 SOAK_MINUTES ?= 10
+
+# torch for the `convert` extra (`duta models convert` and its test; never needed to serve):
+# the CPU build. Where no CPU wheel is at hand locally, use
+# TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu".
+TORCH_SPEC ?= torch==2.13.0
+CONVERT_STAMP := $(VENV)/.installed-convert
 
 $(STAMP): pyproject.toml setup.py $(wildcard protos/duta/v1/*.proto)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+$(CONVERT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet $(TORCH_SPEC)
+	$(BIN)/pip install --quiet -e ".[dev,convert]"
+	touch $(CONVERT_STAMP)
+
+install-convert: $(CONVERT_STAMP) ## add the convert extra (torch CPU + transformers)
 
 install: $(STAMP) ## create the venv, install Duta and its stubs
 
@@ -37,7 +50,7 @@ system-deps: ## redis-server and docker-compose (the tests need both), via apt-g
 			 (apt-get update -qq && apt-get install -y -qq docker-compose)); \
 		else echo "docker-compose missing: install it (apt-get install docker-compose)"; exit 1; fi; }
 
-test: $(STAMP) system-deps ## run the whole test suite (real Redis, real servers, tiny real models)
+test: $(STAMP) $(CONVERT_STAMP) system-deps ## run the whole test suite (real Redis, real servers, tiny real models)
 	$(BIN)/pytest -q
 
 check: $(STAMP) ## lint, format check and type check

@@ -1,39 +1,46 @@
-"""Language-ID benchmark: accuracy per language and length class, and texts/s.
+"""Language-ID benchmark: Duta, fastText, lingua and CLD2 side by side, in one run.
 
-Compares Duta's detector with fastText (lid.176.ftz) alone and, when installed, lingua
-(high-accuracy mode) and pycld2, on the same texts, in one run:
+    python bench/langid.py                  # held-out set (report only; never tune on it)
+    python bench/langid.py --set dev        # the development set (the one tuned on)
+    python bench/langid.py --source django  # only rows of one source (repeatable)
+    python bench/langid.py --no-peers       # Duta and fastText only (fast)
 
-    python bench/langid.py                       # held-out set
-    python bench/langid.py --set dev             # development set (the one tuned on)
-    python bench/langid.py --source django       # only texts from real running text
-    python bench/langid.py --speed-only
-    python bench/langid.py --testdata DIR        # lingua's public language-testdata layout
+Prints, per language, the accuracy of Duta, fastText lid.176 alone, lingua (all its 75
+languages, high-accuracy mode) and CLD2 (the ``pycld2`` package), and a floor column (Duta
+minus fastText); the Asian, lingua-75 and all-languages means; single Chinese characters;
+texts/s on one thread over the whole mixed set (every language and length class, Duta's
+cache off), alternating Duta and fastText alone so the ratio is measured in the same minutes;
+the RSS of a process holding only the loaded detector; the reliability of Duta's confidence.
+The last line is the summary::
 
-``--testdata DIR`` reads ``DIR/{single-words,word-pairs,sentences}/<code>.txt`` (one text per
-line, ISO 639-1 file names as in lingua's ``language-testdata``) for the 25 languages Duta
-targets; missing files are skipped and listed. The data is public but not ours: keep it outside
-the repository (see tests/data/langid/README.md).
+    asian=… all=… below_fasttext=N ms=… id=… zh_chars=… texts_per_s=… rss_mb=…
 
-A prediction counts as right when its base language equals the expected one
-(``zh-Hant`` is right for ``zh``; ``yue`` is not).
+A prediction is right when its base language equals the expected one (``zh-Hant`` counts for
+``zh``, ``tl`` and ``fil`` are one language, ``nb`` and ``no`` too).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from duta.langid import Detector, InvalidLanguageCode, base_language, canonicalize
+from duta.langid import Detector, InvalidLanguageCode, base_language
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "langid"
+ASIAN = ("zh ja ko vi th id ms tl hi bn mr ta te ur gu pa fa ar he tr kk mn az ka hy").split()  # noqa: SIM905
+FLOOR_POINTS = 2.0  # a language more than this below fastText alone counts in below_fasttext
+Row = tuple[str, str, str]  # (expected language, class, text)
 Predictor = Callable[[str], str]
 
 
-def load(name: str, sources: set[str] | None = None) -> list[tuple[str, str, str]]:
+def load(name: str, sources: set[str] | None = None) -> list[Row]:
     rows = []
     for line in (DATA / f"{name}.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -43,34 +50,6 @@ def load(name: str, sources: set[str] | None = None) -> list[tuple[str, str, str
     return rows
 
 
-TARGET_LANGUAGES = (
-    *("zh", "ja", "ko", "vi", "th", "id", "ms", "tl", "hi", "bn", "mr", "ta", "te"),
-    *("ur", "gu", "pa", "fa", "ar", "he", "tr", "kk", "mn", "az", "ka", "hy"),
-)
-TESTDATA_CLASSES = {"single-words": "word", "word-pairs": "pair", "sentences": "sentence"}
-
-
-def load_testdata(root: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Rows (expected language, class, text) from lingua's language-testdata layout.
-
-    The expected language is the canonical BCP-47 code of the file name (``tl`` -> ``fil``),
-    compared by base language, so ``zh-Hans``/``zh-Hant`` count as right for ``zh``.
-    Returns the rows and the ``class/code`` pairs that have no file.
-    """
-    rows, missing = [], []
-    for folder, cls in TESTDATA_CLASSES.items():
-        for code in TARGET_LANGUAGES:
-            path = root / folder / f"{code}.txt"
-            if not path.is_file():
-                missing.append(f"{folder}/{code}")
-                continue
-            lang = canonicalize(code)
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    rows.append((lang, cls, line.strip()))
-    return rows, missing
-
-
 def _base(code: str) -> str:
     try:
         return base_language(code)
@@ -78,91 +57,156 @@ def _base(code: str) -> str:
         return code
 
 
-def predictors() -> dict[str, Predictor]:
-    # No result cache: the speed loop repeats the same texts, which would measure look-ups.
-    detector = Detector(cache_size=0)
-    model = detector._model  # fastText alone, same model file
+def predictors(peers: bool) -> dict[str, Predictor]:
+    detector = Detector(cache_size=0)  # the uncached path: every text is detected
+    predict = detector._predict  # fastText alone: the same model and C++ call
     preds: dict[str, Predictor] = {
         "duta": lambda t: detector.detect(t).language,
-        "fasttext": lambda t: model.predict(t.replace("\n", " "), k=1)[0][0][9:],
+        "fasttext": lambda t: predict(" ".join(t.split()) + "\n", 1, 0.0, "strict")[0][1][9:],
     }
-    try:
-        from lingua import LanguageDetectorBuilder
+    if not peers:
+        return preds
+    from lingua import LanguageDetectorBuilder
 
-        lingua = LanguageDetectorBuilder.from_all_languages().build()
+    lingua = LanguageDetectorBuilder.from_all_languages().with_preloaded_language_models().build()
 
-        def lingua_predict(text: str) -> str:
-            lang = lingua.detect_language_of(text)
-            return lang.iso_code_639_1.name.lower() if lang else "und"
+    def lingua_predict(text: str) -> str:
+        lang = lingua.detect_language_of(text)
+        return lang.iso_code_639_1.name.lower() if lang else "und"
 
-        preds["lingua"] = lingua_predict
-    except ImportError:
-        pass
-    try:
-        import pycld2
+    import pycld2
 
-        def cld2_predict(text: str) -> str:
-            try:
-                return pycld2.detect(text)[2][0][1]
-            except pycld2.error:
-                return "und"
+    def cld2_predict(text: str) -> str:
+        try:
+            return pycld2.detect(text)[2][0][1]
+        except pycld2.error:
+            return "und"
 
-        preds["cld2"] = cld2_predict
-    except ImportError:
-        pass
+    preds["lingua"] = lingua_predict
+    preds["cld2"] = cld2_predict
     return preds
 
 
-def accuracy(rows: list[tuple[str, str, str]], predict: Predictor) -> dict[tuple[str, str], float]:
-    hits: dict[tuple[str, str], list[int]] = collections.defaultdict(list)
-    for lang, cls, text in rows:
-        ok = _base(predict(text)) == _base(lang)
-        hits[(lang, cls)].append(ok)
-        hits[(lang, "all")].append(ok)
-        hits[("ALL", cls)].append(ok)
-    return {key: 100.0 * sum(v) / len(v) for key, v in hits.items()}
+def score(rows: list[Row], predict: Predictor) -> tuple[list[bool], float]:
+    """Right/wrong per row, and texts/s of this pass."""
+    start = time.perf_counter()
+    answers = [predict(text) for _, _, text in rows]
+    rate = len(rows) / (time.perf_counter() - start)
+    return [_base(a) == _base(lang) for a, (lang, _, _) in zip(answers, rows, strict=True)], rate
 
 
-def speed(texts: list[str], predict: Predictor, seconds: float = 2.0) -> float:
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for text in texts:
-            predict(text)
-        n += len(texts)
-    return n / (time.perf_counter() - start)
+def per_language(rows: list[Row], right: list[bool]) -> dict[str, float]:
+    hits: dict[str, list[bool]] = collections.defaultdict(list)
+    for (lang, _, _), ok in zip(rows, right, strict=True):
+        hits[lang].append(ok)
+    return {lang: 100.0 * sum(v) / len(v) for lang, v in hits.items()}
 
 
-def report(rows: list[tuple[str, str, str]], preds: dict[str, Predictor]) -> None:
-    names = list(preds)
-    results = {name: accuracy(rows, fn) for name, fn in preds.items()}
-    classes = sorted({cls for _, cls, _ in rows})
-    langs = sorted({lang for lang, _, _ in rows})
-    print(f"{'lang':6}{'class':10}" + "".join(f"{n:>10}" for n in names))
-    for lang in langs:
-        for cls in [*classes, "all"]:
-            if (lang, cls) in results[names[0]]:
-                cells = "".join(f"{results[n][(lang, cls)]:10.1f}" for n in names)
-                print(f"{lang:6}{cls:10}{cells}")
-    print("-" * (16 + 10 * len(names)))
-    for cls in classes:
-        print(f"{'ALL':6}{cls:10}" + "".join(f"{results[n][('ALL', cls)]:10.1f}" for n in names))
-    means = {n: statistics.mean(results[n][(lang, "all")] for lang in langs) for n in names}
-    print(f"{'MEAN':16}" + "".join(f"{means[n]:10.1f}" for n in names) + "   (mean over languages)")
-    cells = sorted({(lang, cls) for lang, cls, _ in rows})
-    cell_means = {n: statistics.mean(results[n][c] for c in cells) for n in names}
-    print(
-        f"{'MEAN':16}"
-        + "".join(f"{cell_means[n]:10.1f}" for n in names)
-        + f"   (mean over {len(cells)} language x class cells)"
-    )
-    chars = [(lang, "char", t) for lang, _, t in rows if _base(lang) == "zh" and len(t) == 1]
-    if chars:
-        char_acc = {n: accuracy(chars, preds[n])[("ALL", "char")] for n in names}
-        print(
-            f"{'zh 1 char':16}"
-            + "".join(f"{char_acc[n]:10.1f}" for n in names)
-            + f"   ({len(chars)} single Chinese characters)"
-        )
+def per_class(rows: list[Row], right: list[bool]) -> dict[str, float]:
+    hits: dict[str, list[bool]] = collections.defaultdict(list)
+    for (_, cls, _), ok in zip(rows, right, strict=True):
+        hits[cls].append(ok)
+    return {cls: 100.0 * sum(v) / len(v) for cls, v in hits.items()}
+
+
+def lingua_languages() -> set[str]:
+    from lingua import Language
+
+    return {_base(lang.iso_code_639_1.name.lower()) for lang in Language.all()}
+
+
+def print_table(rows: list[Row], results: dict[str, list[bool]]) -> dict[str, dict[str, float]]:
+    names = list(results)
+    langs = {n: per_language(rows, r) for n, r in results.items()}
+    counts = collections.Counter(lang for lang, _, _ in rows)
+    print(f"{'lang':6}{'texts':>6}" + "".join(f"{n:>9}" for n in names) + f"{'floor':>8}")
+    for lang in sorted(counts):
+        cells = "".join(f"{langs[n][lang]:9.1f}" for n in names)
+        floor = langs["duta"][lang] - langs["fasttext"][lang]
+        mark = "  <-- below the floor" if floor < -FLOOR_POINTS else ""
+        print(f"{lang:6}{counts[lang]:6}{cells}{floor:+8.1f}{mark}")
+    print("-" * (20 + 9 * len(names)))
+    classes = {n: per_class(rows, r) for n, r in results.items()}
+    for cls in sorted(classes["duta"]):
+        print(f"{cls:12}" + "".join(f"{classes[n][cls]:9.1f}" for n in names) + "   (pooled)")
+    return langs
+
+
+def print_means(langs: dict[str, dict[str, float]], lingua75: set[str]) -> dict[str, dict]:
+    groups = {
+        "asian": [lang for lang in langs["duta"] if lang in ASIAN],
+        "lingua75": [lang for lang in langs["duta"] if _base(lang) in lingua75],
+        "all": list(langs["duta"]),
+    }
+    means: dict[str, dict] = {}
+    for group, members in groups.items():
+        means[group] = {n: statistics.mean(v[lang] for lang in members) for n, v in langs.items()}
+        cells = "".join(f"{means[group][n]:9.1f}" for n in langs)
+        print(f"{'MEAN ' + group:12}{cells}   ({len(members)} languages)")
+    return means
+
+
+def reliability(rows: list[Row], detector: Detector) -> float:
+    """Accuracy per confidence bin of Duta's answers; returns the accuracy at >= 0.8."""
+    edges = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+    bins: dict[int, list[bool]] = collections.defaultdict(list)
+    high: list[bool] = []
+    for lang, _, text in rows:
+        d = detector.detect(text)
+        ok = _base(d.language) == _base(lang)
+        bins[next(i for i in range(len(edges) - 1) if d.confidence < edges[i + 1])].append(ok)
+        if d.confidence >= 0.8:
+            high.append(ok)
+    print("\nreliability of Duta's confidence (held answers per bin, % right):")
+    for i, (lo, hi) in enumerate(zip(edges, edges[1:], strict=False)):
+        if bins[i]:
+            acc = 100.0 * sum(bins[i]) / len(bins[i])
+            close = "]" if hi > 1 else ")"
+            print(f"  [{lo:.2f}, {min(hi, 1.0):.2f}{close}  {len(bins[i]):6}  {acc:6.1f}")
+    acc_high = 100.0 * sum(high) / max(1, len(high))
+    print(f"  confidence >= 0.8: {len(high)} answers ({100 * len(high) / len(rows):.1f} %), "
+          f"{acc_high:.1f} % right")  # fmt: skip
+    return acc_high
+
+
+def throughput(rows: list[Row], preds: dict[str, Predictor], rounds: int = 3) -> dict[str, float]:
+    """texts/s over the whole mixed set, Duta and fastText alternating; the median per name."""
+    texts = [text for _, _, text in rows]
+    rates: dict[str, list[float]] = {"duta": [], "fasttext": []}
+    for _ in range(rounds):
+        for name in rates:
+            fn = preds[name]
+            start = time.perf_counter()
+            for text in texts:
+                fn(text)
+            rates[name].append(len(texts) / (time.perf_counter() - start))
+    print(f"\nspeed, one thread, whole mixed set ({len(texts)} texts, cache off), {rounds} rounds:")
+    for name, values in rates.items():
+        print(f"  {name:9}" + "  ".join(f"{v:9,.0f}" for v in values) + "  texts/s")
+    ratio = [d / f for d, f in zip(rates["duta"], rates["fasttext"], strict=True)]
+    print(f"  duta/fasttext ratio per round: {', '.join(f'{r:.3f}' for r in ratio)}")
+    return {name: statistics.median(v) for name, v in rates.items()}
+
+
+_RSS_SCRIPT = """
+import json, sys
+from duta.langid import Detector
+d = Detector(cache_size=0)
+for line in open(sys.argv[1], encoding="utf-8"):
+    if not line.startswith("#"):
+        d.detect(line.rstrip("\\n").split("\\t", 3)[3])
+rss = [l for l in open("/proc/self/status") if l.startswith(("VmRSS", "VmHWM"))]
+print(json.dumps({l.split(":")[0]: int(l.split()[1]) / 1024 for l in rss}))
+"""
+
+
+def detector_rss(name: str) -> dict[str, float]:
+    """RSS (MB) of a fresh process holding the detector after it has detected the whole set."""
+    out = subprocess.run(
+        [sys.executable, "-c", _RSS_SCRIPT, str(DATA / f"{name}.tsv")],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -170,38 +214,41 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--set", default="heldout", choices=["heldout", "dev"])
-    parser.add_argument(
-        "--source",
-        action="append",
-        help="only rows from this source (wordfreq, cldr, spacy, django, faker); repeatable",
-    )
-    parser.add_argument("--speed-only", action="store_true")
-    parser.add_argument(
-        "--testdata",
-        type=Path,
-        metavar="DIR",
-        help="score lingua's public language-testdata layout in DIR instead of our sets",
-    )
+    parser.add_argument("--source", action="append", help="only rows of this source; repeatable")
+    parser.add_argument("--no-peers", action="store_true", help="skip lingua and CLD2")
     args = parser.parse_args()
-    if args.testdata:
-        rows, missing = load_testdata(args.testdata)
-        name = f"testdata {args.testdata}"
-    else:
-        rows, missing = load(args.set, set(args.source) if args.source else None), []
-        name = args.set
-    preds = predictors()
-    if not args.speed_only:
-        where = f", sources {', '.join(args.source)}" if args.source else ""
-        print(f"set: {name} ({len(rows)} texts{where})")
-        if missing:
-            print(f"no file for {len(missing)} language x class cells: {' '.join(missing)}")
-        counts = collections.Counter(cls for _, cls, _ in rows)
-        print("texts per class: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) + "\n")
-        report(rows, preds)
-    short = [text for _, cls, text in rows if cls in ("word", "pair", "char")]
-    print("\nspeed, one thread, short texts (words and pairs):")
+    rows = load(args.set, set(args.source) if args.source else None)
+    preds = predictors(peers=not args.no_peers)
+    counts = collections.Counter(cls for _, cls, _ in rows)
+    print(f"set: {args.set}, {len(rows)} texts, {len({r[0] for r in rows})} languages; "
+          + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())) + "\n")  # fmt: skip
+    results, rates = {}, {}
     for name, fn in preds.items():
-        print(f"  {name:10}{speed(short, fn):12,.0f} texts/s")
+        results[name], rates[name] = score(rows, fn)
+    langs = print_table(rows, results)
+    means = print_means(langs, lingua_languages())
+    chars = [(lang, cls, t) for lang, cls, t in rows if cls == "char"]
+    char_acc = {n: per_class(rows, r).get("char", float("nan")) for n, r in results.items()}
+    print(f"{'zh 1 char':12}" + "".join(f"{char_acc[n]:9.1f}" for n in preds)
+          + f"   ({len(chars)} single Chinese characters)")  # fmt: skip
+    print("accuracy-pass texts/s: " + ", ".join(f"{n} {r:,.0f}" for n, r in rates.items()))
+    reliability(rows, Detector(cache_size=0))
+    speed = throughput(rows, preds)
+    rss = detector_rss(args.set)
+    print(f"\ndetector process RSS after detecting the set: {rss['VmRSS']:.0f} MB "
+          f"(peak {rss['VmHWM']:.0f} MB)")  # fmt: skip
+    below = [
+        lang for lang, v in langs["duta"].items() if v < langs["fasttext"][lang] - FLOOR_POINTS
+    ]
+    listed = " ".join(below) or "none"
+    print(f"below the fastText floor by more than {FLOOR_POINTS:g} points: {listed}")
+    duta = langs["duta"]
+    print(
+        f"asian={means['asian']['duta']:.1f} all={means['all']['duta']:.1f} "
+        f"below_fasttext={len(below)} ms={duta.get('ms', 0):.1f} id={duta.get('id', 0):.1f} "
+        f"zh_chars={char_acc['duta']:.1f} texts_per_s={speed['duta']:.0f} "
+        f"rss_mb={rss['VmRSS']:.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import grpc
@@ -16,6 +18,7 @@ import pytest
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
 from tests.conftest import free_port
+from tests.unit.test_dashboard import REQUIRED
 
 TEXTS = [
     "今天天气很好。我们去公园散步吧。",
@@ -55,6 +58,8 @@ def cluster(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=workdir,
+        # No model hub answers here (a closed port): duta up must fall back to demo models.
+        env={**os.environ, "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}"},
     )
     deadline = time.monotonic() + 240
     while not state_file.exists():
@@ -81,7 +86,23 @@ def test_it_says_demo_models_are_random(cluster) -> None:
     _, _, workdir = cluster
     log = (workdir / "up.log").read_text()
     assert "NOT a translation" in log
+    assert "does not answer" in log  # why: no hub, so no real models
     assert "Duta is up" in log and "redis://" in log
+
+
+def test_every_process_serves_the_metrics_the_dashboard_shows(stub, cluster) -> None:
+    _, state, workdir = cluster
+    stub.Translate(pb.TranslateRequest(texts=["指标测试。"], target_language="en"), timeout=60)
+    metrics = state["metrics"]
+    assert set(metrics) == {"router", *state["workers"]}
+    log = (workdir / "up.log").read_text()
+    seen: set[str] = set()
+    for name, url in metrics.items():
+        assert f"metrics of {name}: {url}" in log  # printed for the operator
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            text = reply.read().decode()
+        seen |= set(re.findall(r"^(duta_[a-z_]+)", text, re.MULTILINE))
+    assert seen >= REQUIRED, REQUIRED - seen
 
 
 def test_translate_detect_cache_and_worker_death(stub, cluster) -> None:

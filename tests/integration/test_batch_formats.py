@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 import zipfile
-from pathlib import Path
 
 import polib
 import pytest
@@ -29,7 +28,8 @@ def job(loop_thread, workers, redis_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("batch-formats")
     docs = root / "in"
     shutil.copytree(DOCS, docs)
-    build_docx(docs / "office" / "handbook.docx") if (docs / "office").mkdir() is None else None
+    (docs / "office").mkdir()
+    build_docx(docs / "office" / "handbook.docx")
     build_pptx(docs / "office" / "results.pptx")
     (docs / "office" / "broken.docx").write_bytes(b"PK\x03\x04 this is not a zip archive")
     (docs / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))

@@ -194,3 +194,22 @@ def test_a_damaged_installed_file_fails_verify(hub, tmp_path, capsys):
     assert main(["models", "verify", str(models / "zh-en")]) == 1
     assert "differs from the size/sha256 recorded" in capsys.readouterr().err
     shutil.rmtree(models)
+
+
+def test_build_demo_keeps_what_is_there_and_pull_replaces_a_demo(hub, tmp_path, capsys):
+    models = tmp_path / "models"
+    build = ["models", "build-demo", str(models), "--pairs", "zh-en", "--name", "zh-en"]
+    assert main(build) == 0
+    assert main(build) == 0  # again, as after `make up`: kept, no error
+    assert "kept" in capsys.readouterr().out
+    assert read_metadata(models / "zh-en").demo  # type: ignore[union-attr]
+
+    code, out = _pull(capsys, "zh-en", "--dir", str(models), "--from", hub.url)
+    assert code == 0 and "replacing demo model" in out, out
+    meta = read_metadata(models / "zh-en")
+    assert meta is not None and not meta.demo and meta.repo_id == QUICKMT
+    assert main(build) == 0 and "a real model is installed there" in capsys.readouterr().out
+    assert not read_metadata(models / "zh-en").demo  # type: ignore[union-attr]
+    assert main(["models", "verify", str(models / "zh-en"), "--wait", "5"]) == 0
+    assert main(["models", "verify", str(models / "ja-en"), "--wait", "0.3"]) == 1
+    assert "no model installed" in capsys.readouterr().err

@@ -68,6 +68,9 @@ text = st.one_of(
     st.sampled_from(("", " ", "\n\n", "a" * 20_001, "。" * 5000, "ﷺ" * 40, "ヿ" * 90)),
 )
 code = st.one_of(st.sampled_from(CODES), st.text(max_size=12))
+# Half of the requests name languages the cluster serves, so the fuzzer reaches translation too.
+source = st.one_of(st.sampled_from(("", "zh", "ja", "zh-Hant")), code)
+target = st.one_of(st.sampled_from(("en", "en", "ja", "ko", "zh-TW")), code)
 glossary_entry = st.builds(
     pb.GlossaryEntry, source=st.sampled_from(("天气", "天", "今天天", "", "a" * 300)), target=text
 )
@@ -98,8 +101,8 @@ translate_request = st.builds(
     ),
     st.lists(text, max_size=6),
     st.sampled_from((False,) * 15 + (True,)),  # now and then a batch far over the limit
-    code,
-    code,
+    source,
+    target,
     st.integers(0, 7),
     options,
 )

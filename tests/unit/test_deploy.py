@@ -189,6 +189,8 @@ def test_pods_are_hardened(tree: str) -> None:
 def test_duta_containers_have_grpc_probes_and_drain_in_time(tree: str) -> None:
     served = set()
     for workload in workloads(render(tree)):
+        if workload["kind"] == "Job":
+            continue  # runs to completion: no probes, no drain
         pod = workload["spec"]["template"]["spec"]
         for container in pod["containers"]:
             if not is_duta(container):
@@ -229,7 +231,11 @@ def test_env_and_args_name_real_settings(tree: str) -> None:
                     assert ref in names[:i], f"{where}: {var['name']} uses $({ref}) before it"
             args = expand(container["args"], env)
             parsed = check_cli(args, where)
-            if container in workload["spec"]["template"]["spec"]["containers"]:
+            if container not in workload["spec"]["template"]["spec"]["containers"]:
+                continue
+            if workload["kind"] == "Job":
+                assert parsed.command == "models", where
+            else:
                 assert parsed.command == "serve" and parsed.service == component(workload)
 
 
@@ -364,7 +370,8 @@ def test_compose_health_and_start_order() -> None:
     workers = sorted(n for n in services if n.startswith("worker-"))
     assert len(workers) >= 2
     built = services["models"]["command"][0]
-    assert "duta models build-demo /models" in built
+    assert "duta models build-demo /models" in built and "duta models pull" in built
+    pairs = services["models"]["environment"]["PAIRS"].split()
     for name in [*workers, "router", "redis"]:
         test = services[name]["healthcheck"]["test"]
         assert test[0] == "CMD", name
@@ -373,7 +380,7 @@ def test_compose_health_and_start_order() -> None:
     for name in workers:
         pair = name.removeprefix("worker-")
         parsed = check_cli(services[name]["command"], name)
-        assert str(parsed.model) == f"/models/demo-{pair}" and pair in built
+        assert str(parsed.model) == f"/models/{pair}" and pair in pairs
         assert services[name]["depends_on"]["models"]["condition"] == (
             "service_completed_successfully"
         )
@@ -412,3 +419,101 @@ def test_dockerfile_is_multi_stage_non_root_and_exec_form() -> None:
     assert not any("models" in line and line.startswith(("COPY", "ADD")) for line in lines)
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", "/models", "services/duta/v1"} <= set(ignored)
+
+
+# --------------------------------------------------------------------------- Models and scaling
+
+ASIAN_PACK = {
+    f"{a}-{b}"
+    for lang in ("zh", "ja", "ko", "vi", "th", "id", "hi")
+    for a, b in ((lang, "en"), ("en", lang))
+}
+
+
+def test_production_pulls_the_asian_pack_before_workers_start() -> None:
+    from duta.models.catalog import recommended
+    from duta.models.pull import choose_entry
+
+    objects = render("overlays/production")
+    (job,) = [w for w in workloads(objects) if w["kind"] == "Job"]
+    pod = job["spec"]["template"]["spec"]
+    (pull,) = pod["containers"]
+    parsed = check_cli(pull["args"], "models-pull")
+    assert parsed.models_command == "pull" and not parsed.accept_cc_by_nc
+    pulled = set(parsed.specs)
+    catalog_has = {  # a per-pair model, not a many-to-many one
+        p for p in ASIAN_PACK if "*" not in recommended(*p.split("-"))[0].pairs[0]
+    }
+    assert pulled == catalog_has, "every Asian ↔ en pair the catalog has a per-pair model for"
+    for spec in pulled:  # each resolves to a commercial-use model, no NLLB
+        assert choose_entry(spec)[0].commercial_use
+    claim = {v["name"]: v for v in pod["volumes"]}["models"]["persistentVolumeClaim"]
+    assert not claim.get("readOnly") and str(parsed.dir) == "/models"
+    pvc = of_kind(objects, "PersistentVolumeClaim")[claim["claimName"]]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+
+    served = set()
+    for worker in workloads(objects):
+        if worker["kind"] != "Deployment" or component(worker) != "worker":
+            continue
+        spec = worker["spec"]["template"]["spec"]
+        labels = worker["spec"]["template"]["metadata"]["labels"]
+        model = resolve_env(spec["containers"][0], labels)["DUTA_WORKER_MODEL"]
+        (wait,) = spec["initContainers"]
+        args = check_cli(expand(wait["args"], resolve_env(wait, labels)), "wait-for-model")
+        assert args.models_command == "verify" and str(args.dir) == model and args.wait > 0
+        assert all(m.get("readOnly") for m in spec["containers"][0]["volumeMounts"]
+                   if m["name"] == "models")  # fmt: skip
+        served.add(labels["duta.dev/pair"])
+    assert served == pulled
+
+
+def test_every_worker_has_an_hpa_that_owns_its_replicas() -> None:
+    objects = render("overlays/production")
+    hpas = of_kind(objects, "HorizontalPodAutoscaler")
+    for name, worker in of_kind(objects, "Deployment").items():
+        if component(worker) != "worker":
+            continue
+        assert "replicas" not in worker["spec"], f"{name}: the HPA owns the count"
+        hpa = hpas[name]
+        assert hpa["spec"]["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
+        assert hpa["spec"]["minReplicas"] >= 2
+        (metric,) = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+
+
+def test_queue_autoscaling_component_scales_workers_on_their_queue(tmp_path: Path) -> None:
+    from duta.worker.metrics import QUEUE_SENTENCES
+
+    copy = tmp_path / "k8s"
+    shutil.copytree(K8S, copy)
+    (copy / "check").mkdir()
+    (copy / "check" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [../overlays/production]\ncomponents: [../components/queue-autoscaling]\n"
+    )
+    done = subprocess.run(
+        [_binary("kubectl", "see above"), "kustomize", str(copy / "check")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    objects = [o for o in yaml.safe_load_all(done.stdout) if o]
+    hpas = {o["metadata"]["name"]: o for o in objects if o["kind"] == "HorizontalPodAutoscaler"}
+    workers = [n for n in hpas if n.startswith("worker-")]
+    assert len(workers) == len(ASIAN_PACK) - 1  # no en→hi model in the catalog
+    exported = QUEUE_SENTENCES._name  # noqa: SLF001 - the gauge's exported name
+    for name in workers:
+        kubernetes_validate.validate(hpas[name], K8S_VERSION, strict=True)
+        kinds = {m["type"]: m for m in hpas[name]["spec"]["metrics"]}
+        assert kinds["Pods"]["pods"]["metric"]["name"] == exported
+        assert "Resource" in kinds
+    assert len(hpas["router"]["spec"]["metrics"]) == 1  # the router is left on CPU
+    rules = yaml.safe_load((K8S / "components/queue-autoscaling/prometheus-adapter-rules.yaml")
+                           .read_text())  # fmt: skip
+    assert rules["rules"]["custom"][0]["name"]["as"] == exported

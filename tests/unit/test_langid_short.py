@@ -36,8 +36,8 @@ def fasttext_only() -> Detector:
         ("ہے", "ur"),
         ("əlbəttə", "az"),
         ("teşekkürler", "tr"),
-        ("chó", "vi"),  # fastText alone: Spanish
-        ("mèo", "vi"),  # fastText alone: Occitan
+        ("người", "vi"),
+        ("được không", "vi"),
         ("café", "fr"),  # accented, not Vietnamese
         ("señor", "es"),
     ],
@@ -83,12 +83,11 @@ def test_combine_without_an_opinion_is_identity() -> None:
     assert combine(scored, {}) is scored
 
 
-def test_lingua_scores_fasttexts_candidates_it_has_a_model_for() -> None:
+def test_lingua_scores_the_languages_asked_about() -> None:
     scorer = NgramScorer()
-    # Spanish is one of fastText's candidates: lingua scores it beside the Asian languages;
-    # Cebuano has no lingua model and is left out.
-    out = scorer.scores("muchas gracias", "Latn", ("es", "ceb"))
-    assert "es" in out and "ceb" not in out and "fil" in out
+    assert scorer.knows("es") and not scorer.knows("ceb")  # lingua has no Cebuano model
+    out = scorer.scores("muchas gracias", frozenset({"es", "fil", "id"}))
+    assert set(out) == {"es", "fil", "id"}
     assert max(out, key=out.__getitem__) == "es"
     assert sum(out.values()) == pytest.approx(1.0)
 
@@ -122,14 +121,16 @@ def test_lingua_is_skipped_when_fasttext_is_settled(monkeypatch: pytest.MonkeyPa
     asked: list[str] = []
     scores = NgramScorer.scores
 
-    def spy(self: NgramScorer, text: str, script: str, candidates: tuple[str, ...] = ()) -> dict:
+    def spy(self: NgramScorer, text: str, languages: frozenset[str]) -> dict:
         asked.append(text)
-        return scores(self, text, script, candidates)
+        return scores(self, text, languages)
 
     monkeypatch.setattr(NgramScorer, "scores", spy)
     detector.detect("Saya mau pergi ke kantor besok pagi")  # fastText: Indonesian, sure
     assert asked == []
-    detector.detect("bahay")  # fastText unsure
+    detector.detect("bahay")  # fastText unsure, Tagalog's letters only
+    assert asked == ["bahay"]
+    detector.detect("Fremtidige ikke tilgængelige")  # Danish: no Asian evidence, no question
     assert asked == ["bahay"]
 
 

@@ -1,16 +1,18 @@
-"""The batcher's scheduling, with a plain function standing in for the model.
+"""The asyncio batcher around the schedule, driven by a fake clock and a hand-run executor.
 
-Each `translate` call records the batch it was given; the hypothesis text is the sentence's
-first token, so every caller can check it got its own result.
+Nothing here sleeps or reads the wall clock: a batch runs when the test runs it
+(`ManualExecutor`), time moves when the test moves it (`FakeClock`), and the test waits on
+the events those two raise (a batch submitted, the batcher waiting until a given time).
+The hypothesis text is the sentence's first token, so every caller can check it got its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
+import concurrent.futures
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -20,257 +22,269 @@ from duta.worker.engine import DecodeOptions, Encoded, Hypothesis
 GREEDY = DecodeOptions(beam_size=1)
 
 
-class Recorder:
-    """Translates by echoing the first token; can be held to keep batches running."""
+class FakeClock:
+    """A clock the test moves; `waits` receives each time the batcher waits until."""
 
     def __init__(self) -> None:
-        self.batches: list[list[str]] = []
-        self.gate = threading.Event()
-        self.gate.set()
+        self.time = 0.0
+        self.waits: asyncio.Queue[float | None] = asyncio.Queue()
+        self._timers: list[tuple[float, asyncio.Event]] = []
 
-    def __call__(self, batch, options) -> list[Hypothesis]:
-        self.gate.wait(30)
-        self.batches.append([e.tokens[0] for e in batch])
-        return [Hypothesis(e.tokens[0], -1.0, len(e.tokens), 1) for e in batch]
+    def now(self) -> float:
+        return self.time
+
+    async def wait(self, event: asyncio.Event, until: float | None) -> None:
+        self.waits.put_nowait(until)
+        timer = asyncio.Event()
+        if until is not None:
+            self._timers.append((until, timer))
+        waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(timer.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+        for until, timer in self._timers:
+            if until <= self.time:
+                timer.set()
+
+
+class Job:
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.fn, self.args = fn, args
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    @property
+    def batch(self) -> list[str]:
+        return [item.encoded.tokens[0] for item in self.args[0]]
+
+    def run(self) -> None:
+        try:
+            self.future.set_result(self.fn(*self.args))
+        except Exception as exc:
+            self.future.set_exception(exc)
+
+
+class ManualExecutor(concurrent.futures.Executor):
+    """Queues submitted batches; the test runs them (on the event loop's thread)."""
+
+    def __init__(self) -> None:
+        self.jobs: asyncio.Queue[Job] = asyncio.Queue()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        job = Job(fn, args)
+        self.jobs.put_nowait(job)
+        return job.future
+
+
+def echo(batch, options) -> list[Hypothesis]:
+    return [Hypothesis(e.tokens[0], -1.0, len(e.tokens), 1) for e in batch]
 
 
 def sentence(name: str, length: int = 3) -> Encoded:
     return Encoded([name] + ["x"] * (length - 1), None)
 
 
-def make(recorder: Recorder, **overrides) -> tuple[Batcher, ThreadPoolExecutor]:
-    config = {"slots": 1, "max_batch_tokens": 100, "max_wait": 0.0, "max_queue_tokens": 1000}
-    config.update(overrides)
-    executor = ThreadPoolExecutor(config["slots"])
-    batcher = Batcher(recorder, executor, BatcherConfig(**config), "unit")
-    batcher.start()
-    return batcher, executor
+def run(
+    test: Callable[..., Coroutine[Any, Any, Any]], translate=echo, release=None, **config: Any
+) -> Any:
+    """Runs `test(batcher, clock, executor)` with a fresh batcher; times out, never hangs."""
+    settings = {"slots": 1, "max_batch_cost": 100, "max_wait": 0.02, "max_queue_tokens": 1000}
+    settings.update(config)
+
+    async def main() -> Any:
+        clock, executor = FakeClock(), ManualExecutor()
+        batcher = Batcher(translate, executor, BatcherConfig(**settings), "unit", clock, release)
+        batcher.start()
+        try:
+            return await test(batcher, clock, executor)
+        finally:
+            await batcher.close()
+
+    return asyncio.run(asyncio.wait_for(main(), 30))
 
 
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 30))
+def call(batcher: Batcher, *names: str, options=GREEDY, **kw: Any) -> asyncio.Future[Any]:
+    """Queues a call at once (no turn of the loop needed); its results, in order."""
+    futures = batcher.submit([sentence(n) for n in names], options, **kw)
+    return asyncio.gather(*futures)
 
 
-def test_an_idle_batcher_does_not_wait_for_the_window() -> None:
-    async def main():
-        batcher, _ = make(Recorder(), max_wait=3600.0)  # would time the test out if it waited
-        (hyp,) = await batcher.translate([sentence("a")], GREEDY)
-        await batcher.close()
-        return hyp
+async def next_wait(clock: FakeClock) -> float:
+    """The next time the batcher decides to wait until (skipping its waits for work)."""
+    while (until := await clock.waits.get()) is None:
+        pass
+    return until
 
-    assert run(main()).text == "a"
+
+def test_an_idle_worker_starts_a_lone_sentence_at_once() -> None:
+    async def test(batcher, clock, executor):
+        pending = call(batcher, "a")
+        job = await executor.jobs.get()  # formed with the clock standing still
+        job.run()
+        return job.batch, (await pending)[0].text, clock.time
+
+    assert run(test, slots=2) == (["a"], "a", 0.0)
 
 
 def test_calls_queued_while_busy_share_one_batch_and_get_their_own_results() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder)
-        recorder.gate.clear()
-        first = asyncio.ensure_future(batcher.translate([sentence("first")], GREEDY))
-        await asyncio.sleep(0.05)  # "first" is running, held at the gate
-        calls = [batcher.translate([sentence(f"s{i}", 2 + i % 5)], GREEDY) for i in range(20)]
-        tasks = [asyncio.ensure_future(c) for c in calls]
-        await asyncio.sleep(0.05)
-        recorder.gate.set()
-        results = await asyncio.gather(*tasks)
+    async def test(batcher, clock, executor):
+        first = call(batcher, "first")
+        running = await executor.jobs.get()
+        later = [call(batcher, f"s{i}") for i in range(20)]
+        running.run()
+        shared = await executor.jobs.get()
+        shared.run()
+        results = await asyncio.gather(*later)
         await first
-        await batcher.close()
-        return results
+        return shared.batch, [r[0].text for r in results]
 
-    results = run(main())
-    assert [r[0].text for r in results] == [f"s{i}" for i in range(20)]
-    assert recorder.batches[0] == ["first"]
-    assert sorted(recorder.batches[1]) == sorted(f"s{i}" for i in range(20))
-    assert len(recorder.batches) == 2
+    batch, texts = run(test, max_batch_cost=1000)
+    assert sorted(batch) == sorted(f"s{i}" for i in range(20))
+    assert texts == [f"s{i}" for i in range(20)]
 
 
-def test_batches_respect_the_token_budget_and_options() -> None:
-    recorder = Recorder()
-    beam = DecodeOptions(beam_size=4)
+def test_a_free_replica_waits_for_its_share_at_most_max_wait() -> None:
+    async def test(batcher, clock, executor):
+        first = call(batcher, *(f"a{i}" for i in range(4)))
+        call(batcher, *(f"b{i}" for i in range(4)))
+        one, two = await executor.jobs.get(), await executor.jobs.get()  # one call each
+        one.run()
+        await first  # one replica free, four sentences still running on the other
+        call(batcher, "late")
+        # In flight: late 3 + running 12 + the answered call 12 (expected back) = 27; share 14.
+        assert await next_wait(clock) == pytest.approx(0.02)
+        assert executor.jobs.empty()
+        clock.advance(0.02)
+        late = await executor.jobs.get()
+        two.run()
+        late.run()
+        return one.batch, late.batch
 
-    async def main():
-        batcher, _ = make(recorder, max_batch_tokens=10)
-        recorder.gate.clear()
-        first = asyncio.ensure_future(batcher.translate([sentence("held")], GREEDY))
-        await asyncio.sleep(0.05)
-        greedy = asyncio.ensure_future(
-            batcher.translate([sentence(f"g{i}", 4) for i in range(5)], GREEDY)
-        )
-        beamed = asyncio.ensure_future(batcher.translate([sentence("b", 4)], beam))
-        await asyncio.sleep(0.05)
-        recorder.gate.set()
-        await asyncio.gather(first, greedy, beamed)
-        await batcher.close()
+    assert run(test, slots=2) == (["a0", "a1", "a2", "a3"], ["late"])
 
-    run(main())
-    later = recorder.batches[1:]
-    assert ["b"] in later  # other options never share a batch
-    greedy_batches = [b for b in later if b != ["b"]]
-    assert sorted(sum(greedy_batches, [])) == [f"g{i}" for i in range(5)]
-    assert all(len(b) * 4 <= 10 for b in greedy_batches)  # 4 tokens each, budget 10
+
+def test_batches_respect_the_cost_budget_and_never_mix_options() -> None:
+    async def test(batcher, clock, executor):
+        held = call(batcher, "held")
+        first = await executor.jobs.get()
+        greedy = call(batcher, *(f"g{i}" for i in range(5)))  # 3 tokens each
+        beamed = call(batcher, "b", options=DecodeOptions(beam_size=4))  # costs 3 × 4 = 12
+        first.run()
+        batches = []
+        for _ in range(3):
+            job = await executor.jobs.get()
+            batches.append(job.batch)
+            job.run()
+        await asyncio.gather(held, greedy, beamed)
+        return batches
+
+    # Budget 9: three greedy sentences, then the other two; the beam-4 one alone (it costs 12,
+    # more than the budget, and still runs: one sentence always fits).
+    assert run(test, max_batch_cost=9) == [["g0", "g1", "g2"], ["g3", "g4"], ["b"]]
 
 
 def test_queue_budget_rejects_at_once_with_a_retry_hint() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder, max_queue_tokens=10)
-        recorder.gate.clear()
-        held = asyncio.ensure_future(batcher.translate([sentence("a", 8)], GREEDY))
-        await asyncio.sleep(0.05)
+    async def test(batcher, clock, executor):
+        held = call(batcher, "a")
+        job = await executor.jobs.get()
         with pytest.raises(QueueFull) as info:
             await batcher.translate([sentence("b", 8)], GREEDY)
-        recorder.gate.set()
+        job.run()
         await held
-        (after,) = await batcher.translate([sentence("c", 8)], GREEDY)  # budget freed again
-        await batcher.close()
-        return info.value, after
+        after = call(batcher, "c")  # the budget is free again
+        (await executor.jobs.get()).run()
+        return info.value, (await after)[0].text
 
-    error, after = run(main())
+    error, after = run(test, max_queue_tokens=10)
     assert "queue is full" in str(error) and error.retry_after > 0
-    assert after.text == "c"
+    assert after == "c"
 
 
 def test_cancelled_and_expired_sentences_are_never_computed() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder)
-        recorder.gate.clear()
-        held = asyncio.ensure_future(batcher.translate([sentence("held")], GREEDY))
-        await asyncio.sleep(0.05)
-        cancelled = asyncio.ensure_future(batcher.translate([sentence("cancelled")], GREEDY))
-        expired = asyncio.ensure_future(
-            batcher.translate([sentence("expired")], GREEDY, deadline=0.0)
-        )
-        kept = asyncio.ensure_future(batcher.translate([sentence("kept")], GREEDY))
-        await asyncio.sleep(0.05)
+    async def test(batcher, clock, executor):
+        held = call(batcher, "held")
+        first = await executor.jobs.get()
+        cancelled = call(batcher, "cancelled")
+        expired = call(batcher, "expired", deadline=1.0)
+        kept = call(batcher, "kept")
         cancelled.cancel()
-        recorder.gate.set()
+        clock.advance(1.0)
+        first.run()
+        second = await executor.jobs.get()
+        second.run()
         await asyncio.gather(held, kept)
         with pytest.raises(Exception, match="deadline"):
             await expired
-        await batcher.close()
-        return batcher.stats
+        return second.batch, batcher.stats.dropped_sentences
 
-    stats = run(main())
-    computed = sum(recorder.batches, [])
-    assert "cancelled" not in computed and "expired" not in computed
-    assert {"held", "kept"} <= set(computed)
-    assert stats.dropped_sentences == 2
+    assert run(test) == (["kept"], 2)
 
 
 def test_without_batching_each_call_is_its_own_batch() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder, slots=2, batching=False)
-        calls = [
-            batcher.translate([sentence(f"c{i}"), sentence(f"d{i}")], GREEDY) for i in range(6)
-        ]
+    async def test(batcher, clock, executor):
+        calls = [call(batcher, f"c{i}", f"d{i}") for i in range(4)]
+        batches = []
+        for _ in calls:
+            job = await executor.jobs.get()
+            batches.append(job.batch)
+            job.run()
         await asyncio.gather(*calls)
-        await batcher.close()
+        return batches
 
-    run(main())
-    assert sorted(map(sorted, recorder.batches)) == sorted([f"c{i}", f"d{i}"] for i in range(6))
+    assert run(test, slots=2, batching=False) == [[f"c{i}", f"d{i}"] for i in range(4)]
+
+
+def test_a_failing_batch_fails_its_callers_only() -> None:
+    def fragile(batch, options):
+        if any(e.tokens[0] == "bad" for e in batch):
+            raise RuntimeError("model failure")
+        return echo(batch, options)
+
+    async def test(batcher, clock, executor):
+        bad = call(batcher, "bad")
+        (await executor.jobs.get()).run()
+        with pytest.raises(RuntimeError):
+            await bad
+        good = call(batcher, "good")
+        (await executor.jobs.get()).run()
+        return (await good)[0].text
+
+    assert run(test, translate=fragile) == "good"
 
 
 def test_drain_refuses_new_calls_and_finishes_accepted_ones() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder)
-        recorder.gate.clear()
-        accepted = asyncio.ensure_future(batcher.translate([sentence("accepted")], GREEDY))
-        await asyncio.sleep(0.05)
-        drained = asyncio.ensure_future(batcher.drain())
-        await asyncio.sleep(0.01)
+    async def test(batcher, clock, executor):
+        accepted = call(batcher, "accepted")
+        job = await executor.jobs.get()
+        drained = asyncio.ensure_future(batcher.drain())  # refusing from this line on
         with pytest.raises(Exception, match="shutting down"):
-            await batcher.translate([sentence("late")], GREEDY)
+            call(batcher, "late")
         assert not drained.done()
-        recorder.gate.set()
+        job.run()
         await drained
-        return await accepted
+        return (await accepted)[0].text
 
-    assert run(main())[0].text == "accepted"
-
-
-class Slow(Recorder):
-    """A recorder whose every batch takes `seconds`, like a model on a busy CPU."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__()
-        self.seconds = seconds
-
-    def __call__(self, batch, options) -> list[Hypothesis]:
-        time.sleep(self.seconds)
-        return super().__call__(batch, options)
+    assert run(test) == "accepted"
 
 
-def test_callers_sending_one_sentence_after_another_even_out_over_the_replicas() -> None:
-    # 12 callers in a loop, the first 3 a little ahead of the other 9: without evening out,
-    # the two replicas would keep running batches of 3 and 9 (or fragments) for ever.
-    recorder = Slow(0.1)
-    rng = random.Random(0)
+def test_memory_is_released_when_the_worker_goes_idle_and_not_before() -> None:
+    released = threading.Event()
 
-    async def main():
-        batcher, _ = make(recorder, slots=2, max_wait=0.005)
+    async def test(batcher, clock, executor):
+        first = call(batcher, "a")
+        one = await executor.jobs.get()
+        second = call(batcher, "b")
+        one.run()  # "b" is queued: not idle yet
+        await first
+        two = await executor.jobs.get()
+        assert not released.is_set()
+        two.run()
+        await second
+        await asyncio.get_running_loop().run_in_executor(None, released.wait, 30)
+        return released.is_set()
 
-        async def caller(name: str, delay: float) -> None:
-            await asyncio.sleep(delay)
-            for _ in range(12):
-                (hyp,) = await batcher.translate([sentence(name)], GREEDY)
-                assert hyp.text == name
-                await asyncio.sleep(rng.uniform(0, 0.002))  # the answer's way back, the next call
-
-        await asyncio.gather(*(caller(f"c{i}", 0 if i < 3 else 0.03) for i in range(12)))
-        await batcher.close()
-
-    run(main())
-    sizes = [len(b) for b in recorder.batches]
-    assert sum(sizes) == 12 * 12
-    settled = sizes[4:]  # after the uneven start; a hiccup of a loaded machine may split one
-    assert settled.count(6) >= 0.75 * len(settled), sizes  # before: 2, 10, 2, 10...
-
-
-def test_answered_callers_are_waited_for_but_nobody_else() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder, max_wait=3600.0)  # any needless wait times the test out
-
-        async def caller(name: str, pause: float) -> None:
-            await batcher.translate([sentence(name)], GREEDY)
-            await asyncio.sleep(pause)  # the three come back at different moments
-            await batcher.translate([sentence(name)], GREEDY)
-
-        await asyncio.gather(*(caller(f"c{i}", 0.02 * i) for i in range(3)))
-        await batcher.close()
-        # One call of many sentences answered, then someone else's lone call: it is the one
-        # call the batcher expects back, so it starts at once (calls are counted, not sentences).
-        batcher, _ = make(recorder, max_wait=3600.0)
-        await batcher.translate([sentence(f"m{i}") for i in range(20)], GREEDY)
-        await batcher.translate([sentence("lone")], GREEDY)
-        await batcher.close()
-
-    run(main())
-    assert [len(b) for b in recorder.batches] == [3, 3, 20, 1]  # not 3, 1, 1, 1 (or 3, 1, 2)
-
-
-def test_a_batch_waiting_to_fill_starts_when_the_running_one_ends() -> None:
-    recorder = Recorder()
-
-    async def main():
-        batcher, _ = make(recorder, slots=2, max_wait=3600.0)  # a full wait times the test out
-        recorder.gate.clear()
-        first = asyncio.ensure_future(batcher.translate([sentence("first")], GREEDY))
-        await asyncio.sleep(0.05)  # "first" runs, held at the gate
-        second = asyncio.ensure_future(batcher.translate([sentence("second")], GREEDY))
-        await asyncio.sleep(0.05)  # "second" waits for company while "first" runs
-        recorder.gate.set()
-        await asyncio.gather(first, second)
-        await batcher.close()
-
-    run(main())
-    assert recorder.batches == [["first"], ["second"]]
+    assert run(test, release=released.set)

@@ -54,3 +54,37 @@ def test_auto_device_is_cpu_without_cuda() -> None:
 
     expected = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     assert resolve_device("auto", "auto")[0] == expected
+
+
+def test_batching_defaults_bound_a_batch_by_tokens_times_beam() -> None:
+    settings = WorkerSettings()
+    assert settings.max_batch_tokens == 2048  # ≈ 90 kB per unit: ≈ 180 MB per replica at most
+    assert settings.max_wait_ms == 20.0
+
+
+def test_gpu_path_one_replica_unless_set_and_a_bounded_device_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from duta.worker import memory
+
+    assert resolve_device("cuda", "auto") == ("cuda", "int8_float16")
+    assert WorkerSettings(inter_threads=3).replicas("cpu") == 3
+    assert WorkerSettings().replicas("cpu") == available_cores()
+    assert WorkerSettings().replicas("cuda") == 1  # replicas on one GPU share it: one
+    assert WorkerSettings(inter_threads=2).replicas("cuda") == 2  # unless asked for
+    monkeypatch.setenv("DUTA_WORKER_CUDA_CACHE_MB", "64")
+    settings = WorkerSettings()
+    monkeypatch.delenv(memory.CUDA_ALLOCATOR_ENV, raising=False)
+    memory.configure(settings.malloc_arena_max, settings.cuda_cache_mb)
+    # bin_growth, min_bin, max_bin (CTranslate2's defaults), then the cache bound in bytes
+    assert memory.os.environ[memory.CUDA_ALLOCATOR_ENV] == f"4,3,12,{64 * 2**20}"
+    monkeypatch.setenv(memory.CUDA_ALLOCATOR_ENV, "8,3,10,1000")
+    memory.configure(settings.malloc_arena_max, settings.cuda_cache_mb)
+    assert memory.os.environ[memory.CUDA_ALLOCATOR_ENV] == "8,3,10,1000"  # the operator's wins
+
+
+def test_memory_is_given_back_where_glibc_allows() -> None:
+    from duta.worker import memory
+
+    assert memory.release() is True  # glibc (the images are Debian-based)
+    assert memory.resident_mb() > 0

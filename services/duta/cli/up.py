@@ -23,14 +23,8 @@ import grpc
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-DEMO_WARNING = (
-    "\n"
-    "  ************************************************************************\n"
-    "  *  DEMO MODELS: random weights. Their output is NOT a translation.     *\n"
-    "  *  Real models: `duta models list` and `duta models pull` on a machine *\n"
-    "  *  with access to the model hub, into ./models.                        *\n"
-    "  ************************************************************************\n"
-)
+from duta.cli.up_models import DEMO_WARNING, ensure_models, model_dirs, serves_demo
+from duta.models.cli import parse_pairs
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -58,13 +52,6 @@ def wait_serving(address: str, timeout: float, process: subprocess.Popen | None 
     raise RuntimeError(f"{address} did not become SERVING within {timeout:.0f}s")
 
 
-def model_dirs(root: Path) -> list[Path]:
-    """Sub-directories of `root` that hold a CTranslate2 model."""
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if (p / "model.bin").is_file())
-
-
 @dataclass
 class Cluster:
     """The processes of a local cluster."""
@@ -79,6 +66,9 @@ class Cluster:
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)
     worker_ports: dict[str, int] = field(default_factory=dict)
     router: subprocess.Popen | None = None
+    metrics_base_port: int | None = None
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+    pairs: list[tuple[str, str]] | None = None
 
     @property
     def address(self) -> str:
@@ -88,8 +78,10 @@ class Cluster:
     def start(self, timeout: float = 120.0) -> None:
         """Starts Redis (when available), the workers, then the router, waiting for each."""
         self._start_redis()
-        for model in model_dirs(self.models):
+        router_env = {"DUTA_ROUTER_METRICS_PORT": str(self._metrics_port("router"))}
+        for model in model_dirs(self.models, self.pairs):
             port = free_port(self.host)
+            metrics = self._metrics_port(model.name)
             self.workers[model.name] = self._spawn(
                 "worker",
                 model.name,
@@ -101,6 +93,8 @@ class Cluster:
                 self.host,
                 "--port",
                 str(port),
+                "--metrics-port",
+                str(metrics),
             )
             self.worker_ports[model.name] = port
         for name, port in self.worker_ports.items():
@@ -114,17 +108,10 @@ class Cluster:
             routes["redis_url"] = self.redis_url
         config = self.workdir / "routes.yaml"
         config.write_text(yaml.safe_dump(routes))
+        argv = ["serve", "router", "--config", str(config), "--host", self.host]
+        # As in Compose and Kubernetes, the router's metrics port is a setting (env).
         self.router = self._spawn(
-            "router",
-            "router",
-            "serve",
-            "router",
-            "--config",
-            str(config),
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
+            "router", "router", *argv, "--port", str(self.port), env=router_env
         )
         wait_serving(self.address, timeout, self.router)
 
@@ -136,6 +123,9 @@ class Cluster:
             "workers": {
                 n: {"address": f"{self.host}:{self.worker_ports[n]}", "pid": p.pid}
                 for n, p in self.workers.items()
+            },
+            "metrics": {
+                n: f"http://{self.host}:{p}/metrics" for n, p in self.metrics_ports.items()
             },
             "logs": str(self.workdir),
         }
@@ -153,13 +143,24 @@ class Cluster:
                     proc.kill()
                     proc.wait()
 
-    def _spawn(self, kind: str, name: str, *argv: str) -> subprocess.Popen:
+    def _metrics_port(self, name: str) -> int:
+        """Prometheus port of one process: base, base+1, … in start order, or a free one."""
+        if self.metrics_base_port is None:
+            port = free_port(self.host)
+        else:
+            port = self.metrics_base_port + len(self.metrics_ports)
+        self.metrics_ports[name] = port
+        return port
+
+    def _spawn(
+        self, kind: str, name: str, *argv: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         log = open(self.workdir / f"{kind}-{name}.log", "ab")  # noqa: SIM115 - owned by the child
         return subprocess.Popen(
             [sys.executable, "-m", "duta", *argv],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
 
     def _start_redis(self) -> None:
@@ -187,29 +188,22 @@ class Cluster:
         )
 
 
-def ensure_models(root: Path) -> None:
-    """Builds demo models into `root` when it holds none, and says so loudly."""
-    from duta.models import DEMO_PAIRS, build_demo_models
-
-    if model_dirs(root):
-        return
-    print(f"no models in {root}: building demo models (random weights) …")
-    build_demo_models(root, DEMO_PAIRS)
-    print(DEMO_WARNING)
-
-
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def _up(args: argparse.Namespace) -> int:
     models = Path(args.models)
-    ensure_models(models)
+    ensure_models(models, args.pairs, demo=args.demo, source=args.source)
+    if serves_demo(models, args.pairs):
+        print(DEMO_WARNING, flush=True)
     cluster = Cluster(
         models=models,
         host=args.host,
         port=args.port or free_port(args.host),
         use_redis=not args.no_redis,
+        metrics_base_port=args.metrics_base_port,
+        pairs=args.pairs,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -243,6 +237,8 @@ def _print_ready(cluster: Cluster) -> None:
     )
     for name, port in cluster.worker_ports.items():
         print(f"  worker {name} at {cluster.host}:{port}")
+    for name, port in cluster.metrics_ports.items():
+        print(f"  metrics of {name}: http://{cluster.host}:{port}/metrics")
     print(f"  logs: {cluster.workdir}")
     print("Try:")
     print(f"  duta translate '今天天气很好' --to en --address {cluster.address}")
@@ -264,4 +260,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--timeout", type=float, default=180.0, help="seconds to wait for each part"
     )
     parser.add_argument("--state-file", help="write addresses and pids here as JSON once up")
+    parser.add_argument(
+        "--pairs",
+        type=parse_pairs,
+        help="serve only these pairs, e.g. zh-en,ja-en; those --models lacks are pulled when "
+        "the hub answers, built as demo models otherwise (default: every model in --models, "
+        "else the demo pairs)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="build demo models (random weights), never pull"
+    )
+    parser.add_argument(
+        "--from", dest="source", metavar="DIR|URL", help="pull from a mirror URL or a folder"
+    )
+    parser.add_argument(
+        "--metrics-base-port",
+        type=int,
+        help="Prometheus ports: router on this one, workers on the next (default: free ports)",
+    )
     parser.set_defaults(func=_up)

@@ -73,11 +73,13 @@ ku|Kurdish|Latn|kmr_Latn|-|kmr
 ky|Kyrgyz|Cyrl|kir_Cyrl|-|kir
 la|Latin|Latn|-|-|lat
 lb|Luxembourgish|Latn|ltz_Latn|lb|ltz
+lg|Ganda|Latn|lug_Latn|lg|lug
 lo|Lao|Laoo|lao_Laoo|lo|lao
 lt|Lithuanian|Latn|lit_Latn|lt|lit
 lv|Latvian|Latn|lvs_Latn|lv|lav
 mai|Maithili|Deva|mai_Deva|-|mai
 mg|Malagasy|Latn|plt_Latn|mg|mlg
+mi|Māori|Latn|mri_Latn|-|mri
 min|Minangkabau|Latn|min_Latn|-|min
 mk|Macedonian|Cyrl|mkd_Cyrl|mk|mkd
 ml|Malayalam|Mlym|mal_Mlym|ml|mal
@@ -103,9 +105,11 @@ sd|Sindhi|Arab|snd_Arab|sd|snd_Arab
 si|Sinhala|Sinh|sin_Sinh|si|sin
 sk|Slovak|Latn|slk_Latn|sk|slk
 sl|Slovenian|Latn|slv_Latn|sl|slv
+sn|Shona|Latn|sna_Latn|-|sna
 so|Somali|Latn|som_Latn|so|som
 sq|Albanian|Latn|als_Latn|sq|sqi
 sr|Serbian|Cyrl|srp_Cyrl|sr|srp_Cyrl
+st|Southern Sotho|Latn|sot_Latn|-|sot
 su|Sundanese|Latn|sun_Latn|su|sun
 sv|Swedish|Latn|swe_Latn|sv|swe
 sw|Swahili|Latn|swh_Latn|sw|swa
@@ -114,7 +118,9 @@ te|Telugu|Telu|tel_Telu|-|tel
 tg|Tajik|Cyrl|tgk_Cyrl|-|tgk_Cyrl
 th|Thai|Thai|tha_Thai|th|tha
 tk|Turkmen|Latn|tuk_Latn|-|tuk_Latn
+tn|Tswana|Latn|tsn_Latn|tn|tsn
 tr|Turkish|Latn|tur_Latn|tr|tur
+ts|Tsonga|Latn|tso_Latn|-|tso
 tt|Tatar|Cyrl|tat_Cyrl|-|tat
 ug|Uyghur|Arab|uig_Arab|-|uig_Arab
 uk|Ukrainian|Cyrl|ukr_Cyrl|uk|ukr
@@ -123,10 +129,12 @@ uz|Uzbek|Latn|uzn_Latn|uz|uzb_Latn
 vi|Vietnamese|Latn|vie_Latn|vi|vie
 war|Waray|Latn|war_Latn|-|war
 wuu|Wu Chinese|Hans|-|-|wuu
+xh|Xhosa|Latn|xho_Latn|xh|xho
 yi|Yiddish|Hebr|ydd_Hebr|yi|yid
 yo|Yoruba|Latn|yor_Latn|yo|yor
 yue|Cantonese|Hant|yue_Hant|-|yue_Hant
 zh|Chinese|-|zho_Hans|zh|cmn_Hans
+zu|Zulu|Latn|zul_Latn|zu|zul
 zh-Hans|Chinese|Hans|zho_Hans|zh|cmn_Hans
 zh-Hant|Chinese|Hant|zho_Hant|zh|cmn_Hant
 yue-Hans|Cantonese|Hans|yue_Hant|-|yue_Hans

@@ -36,8 +36,17 @@ import fasttext
 from duta.langid import disambiguate
 from duta.langid.chinese import classify_han
 from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
-from duta.langid.ngram import NgramScorer, combine
+from duta.langid.ngram import (
+    ASKED_ON_LETTERS,
+    EVIDENCE_SHARE,
+    GROUPS,
+    TOP_CANDIDATES,
+    TOP_SHARE,
+    NgramScorer,
+    combine,
+)
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
+from duta.langid.sentences import SentenceLanguage, detect_sentences
 from duta.text.normalize import normalize_for_detection
 
 __all__ = ["Candidate", "Detection", "Detector", "UNDETERMINED"]
@@ -53,10 +62,12 @@ _HINT_BOOST = 20.0
 # A language with this share of fastText's (re-scored) score needs no second opinion (dev.tsv:
 # asking lingua up to 0.98 gains ≈ 0.25 points for 20 % more lingua calls, 30-90 µs each).
 _SETTLED = 0.9
-# fastText's best languages (at most this many, each with at least this share) are scored by
-# lingua along with the script's Asian languages, so non-Asian text keeps its own language.
-_NGRAM_CANDIDATES = 3
-_NGRAM_MIN_SHARE = 0.2
+# A group is compared with a leader lingua has no model for only from this share of fastText's.
+UNKNOWN_LEADER_SHARE = 0.3
+# Han-only text is Japanese when fastText gives ja at least this probability (dev.tsv).
+_JA_HAN_MIN = 0.9
+# Scripts of Han-only text that Japanese may write (not "Hans": simplified-only characters).
+_KANJI_SCRIPTS = frozenset({"Hani", "Hant"})
 # Texts up to this many characters are cached (see Detector's ``cache_size``).
 _CACHE_MAX_CHARS = 64
 
@@ -180,13 +191,16 @@ class Detector:
         if not scored:
             return _UND
         if hints:
-            scored = _apply_hints(scored, hints, script)
+            scored = _apply_hints(scored, hints, script, out_script)
         total = sum(scored.values()) or 1.0
         ranked = sorted(scored.items(), key=_by_score, reverse=True)[:k]
-        candidates = tuple([Candidate(lang, round(score / total, 4)) for lang, score in ranked])
+        # Every candidate is scaled by the factor that calibrates the first one, so their
+        # ratios (the router's fallback reads the second) stay fastText's and lingua's.
+        top = ranked[0][1] / total
+        scale = disambiguate.calibrate(top, counts, script) / top / total if top else 0.0
+        candidates = tuple([Candidate(lang, round(score * scale, 4)) for lang, score in ranked])
         best = candidates[0]
-        confidence = disambiguate.calibrate(best.confidence, counts, script)
-        return Detection(best.language, confidence, candidates, out_script)
+        return Detection(best.language, best.confidence, candidates, out_script)
 
     def detect_many(
         self, texts: Sequence[str], hints: Sequence[str] | None = None, top_k: int | None = None
@@ -194,12 +208,19 @@ class Detector:
         """:meth:`detect` for each text, in order (the same hints apply to all)."""
         return [self.detect(text, hints, top_k) for text in texts]
 
+    def detect_sentences(
+        self, text: str, hints: Sequence[str] | None = None
+    ) -> list[SentenceLanguage]:
+        """The language of each sentence of ``text``; unsure sentences inherit their
+        neighbours' (see :func:`duta.langid.sentences.detect_sentences`)."""
+        return detect_sentences(self, text, hints)
+
     def _score(
         self, norm: str, counts: dict[str, int], script: str
     ) -> tuple[dict[str, float], str]:
         """Unnormalised scores per candidate language, and the script to report."""
         if script == "Hani":
-            return classify_han(norm)
+            return self._han(norm)
         if script == "Jpan":
             return {"ja": 0.97, "zh-Hans": 0.02, "zh-Hant": 0.01}, "Jpan"
         single = SCRIPT_LANGUAGE.get(script)
@@ -215,32 +236,92 @@ class Detector:
             scored = self._second_opinion(norm, script, scored)
         return scored, script
 
+    def _han(self, norm: str) -> tuple[dict[str, float], str]:
+        """Chinese by its characters, unless fastText's n-grams say Japanese (kanji words such
+        as 通過 or 声優, which Chinese does not use): then Japanese, with fastText's share."""
+        scores, script = classify_han(norm)
+        if "ja" in scores or len(norm) < 2:
+            return scores, script
+        with self._lock:
+            predictions = self._predict(norm + "\n", 2, _JA_HAN_MIN, "strict")
+        p_ja = next((p for p, label in predictions if label == "__label__ja"), 0.0)
+        if not p_ja:
+            return scores, script
+        scores = {code: value * (1.0 - p_ja) for code, value in scores.items()}
+        scores["ja"] = p_ja
+        return scores, "Jpan"
+
     def _second_opinion(self, norm: str, script: str, scored: dict[str, float]) -> dict[str, float]:
-        """lingua's opinion multiplied in, unless one language holds :data:`_SETTLED`."""
+        """lingua's opinion multiplied in, when fastText is unsure and a close group of Asia
+        has evidence in the text (see :data:`duta.langid.ngram.GROUPS`)."""
         assert self._ngram is not None
         total = sum(scored.values()) or 1.0
         if max(scored.values()) >= _SETTLED * total:
             return scored
-        floor = _NGRAM_MIN_SHARE * total
-        ranked = sorted(scored.items(), key=_by_score, reverse=True)[:_NGRAM_CANDIDATES]
-        candidates = tuple([lang for lang, score in ranked if score >= floor])
-        return combine(scored, self._ngram.scores(norm, script, candidates))
+        knows = self._ngram.knows
+        marked, alphabet_only = _asked_on_letters(norm, script)
+        asked: set[str] = set(marked)
+        strongest = 0.0
+        for group in GROUPS[script]:
+            share = max(scored.get(code, 0.0) for code in group) / total
+            if share >= EVIDENCE_SHARE:
+                asked.update(group)
+                strongest = max(strongest, share)
+        leader = max(scored, key=scored.__getitem__)
+        if not knows(leader) and not marked and strongest < UNKNOWN_LEADER_SHARE:
+            # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
+            # fastText itself gives a fair share is compared with it.
+            return scored
+        weak = frozenset(alphabet_only) - asked
+        asked |= weak
+        if not asked:
+            return scored
+        ranked = sorted(scored.items(), key=_by_score, reverse=True)[:TOP_CANDIDATES]
+        asked.update(c for c, v in ranked if v >= TOP_SHARE * total and knows(c))
+        return combine(scored, self._ngram.scores(norm, frozenset(asked)), weak)
+
+
+def _asked_on_letters(norm: str, script: str) -> tuple[list[str], list[str]]:
+    """Languages the text's letters point at (see :data:`ASKED_ON_LETTERS`): those with a
+    letter of their own in it, and those whose alphabet merely holds all its letters."""
+    lower = norm.lower()
+    marked: list[str] = []
+    alphabet_only: list[str] = []
+    for code, needed, alphabet in ASKED_ON_LETTERS.get(script, ()):
+        if not alphabet.issuperset(lower):
+            continue
+        if needed is not None and not needed.isdisjoint(lower):
+            marked.append(code)
+        elif needed is None and not norm[:1].isupper():  # a capitalised word may be a name
+            alphabet_only.append(code)
+    return marked, alphabet_only
 
 
 def _by_score(item: tuple[str, float]) -> float:
     return item[1]
 
 
-def _apply_hints(scored: dict[str, float], hints: tuple[str, ...], script: str) -> dict[str, float]:
-    """Boost the hinted languages; add hinted languages the script allows but fastText missed."""
+def _apply_hints(
+    scored: dict[str, float], hints: tuple[str, ...], script: str, shown: str
+) -> dict[str, float]:
+    """Boost the hinted languages; add hinted languages the script allows but fastText missed.
+
+    Kanji-only text (``shown`` script Hani or Hant: no character only Simplified Chinese
+    writes) is as much Japanese as Chinese: a ``ja`` hint enters at the leader's score, so the
+    hint decides (東京 -> ja).
+    """
     if not hints:
         return scored
     boosted = dict(scored)
-    floor = max(scored.values()) * 0.02
+    top = max(scored.values())
+    floor = top * 0.02
     hit: set[str] = set()
     for hint in hints:
         matches = {lang for lang in boosted if same_language(lang, hint)}
-        if not matches and disambiguate.script_allows(hint, script):
+        if not matches and shown in _KANJI_SCRIPTS and same_language(hint, "ja"):
+            boosted["ja"] = top
+            matches = {"ja"}
+        elif not matches and disambiguate.script_allows(hint, script):
             boosted[hint] = floor
             matches = {hint}
         hit |= matches

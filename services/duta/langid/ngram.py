@@ -3,13 +3,16 @@
 fastText (lid.176) is trained on long web text; on one or two words of a script that several
 languages share it is often wrong (Malay read as Indonesian, Tagalog as Malay, Mongolian and
 Kazakh as Russian or Kyrgyz, Marathi as Hindi, Urdu as Persian). lingua's models are built for
-short text. When fastText gives no language of a shared script a clear majority, lingua scores
-the Asian languages of that script (:data:`SCRIPT_LANGUAGES`) plus fastText's own best
-candidates (so a French word stays a candidate for French), and :func:`combine` multiplies the
-two opinions as calibrated probabilities. lingua's confidence values are a softmax over the
-languages it is asked about, so a detector restricted to a handful of candidates gives the
-same relative values as one over all of them, at a fraction of the cost (≈ 10 µs a language
-on varied short text).
+short text. When fastText gives no language of a shared script a clear majority and the text
+shows evidence of an Asian close group (:data:`GROUPS`: fastText lists a member, a marker word
+or letter of the rules does, or :data:`ASKED_ON_LETTERS`), lingua scores that group together
+with fastText's own leaders (so a Danish word is compared with Tagalog on the same footing and
+stays Danish), and :func:`combine` multiplies the two opinions as calibrated probabilities.
+Text with no such evidence is fastText's and the rules' alone: nothing pulls it toward Asia.
+lingua's confidence values are a softmax over the languages it is asked about, so a detector
+restricted to a handful of candidates gives the same relative values as one over all of them,
+at a fraction of the cost (≈ 6-10 µs a language). Only :data:`HIGH_ACCURACY`'s models are
+loaded in full (the detector's RSS stays ≈ 200 MB, where all 75 languages take ≈ 1 GB).
 Without ``lingua-language-detector`` installed the detector runs on fastText and the rules.
 """
 
@@ -21,36 +24,46 @@ from typing import Any
 
 from duta.langid.codes import InvalidLanguageCode, canonicalize
 
-__all__ = ["LETTER_LANGUAGES", "OTHER_LANGUAGES", "SCRIPT_LANGUAGES", "NgramScorer", "combine"]
+__all__ = ["EVIDENCE_SHARE", "GROUPS", "TOP_CANDIDATES", "TOP_SHARE", "NgramScorer", "combine"]
 
 logger = logging.getLogger(__name__)
 
-# Languages lingua always scores, per script: the close groups fastText under-reads (Malay and
-# Tagalog, Azerbaijani, Kazakh and Mongolian, Urdu, Marathi), with the language fastText
-# reads them as. Each language costs ≈ 10 µs a call, so the rest are scored only when fastText
-# proposes them (dev.tsv: always scoring vi, en, uk and bg too: +0.4 points, ≈ +3.5 µs a text).
-SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
-    "Latn": ("id", "ms", "fil", "tr", "az"),
-    "Cyrl": ("kk", "mn", "ru"),
-    "Arab": ("ar", "fa", "ur"),
-    "Deva": ("hi", "mr"),
+# The close groups of Asia that lingua referees, per script: each group is asked about only
+# when the text shows evidence for one of its members (fastText lists it with
+# :data:`EVIDENCE_SHARE` of its score, or a marker word or letter of the rules put it there),
+# never as a blanket pull. Their models are loaded in high-accuracy mode up front.
+GROUPS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Latn": (("id", "ms"), ("fil",), ("tr", "az"), ("vi",)),
+    "Cyrl": (("kk", "mn", "ru"),),
+    "Arab": (("ar", "fa", "ur"),),
+    "Deva": (("hi", "mr"),),
 }
-# Languages lingua is also asked about when fastText proposes them (loaded up front: each of
-# lingua's models takes ≈ 15-25 MB, so not all of its 75 languages): the other languages lingua
-# models in these scripts, for Latin only the most used ones.
-OTHER_LANGUAGES: dict[str, tuple[str, ...]] = {
-    "Latn": ("vi", "en", "es", "fr", "de", "pt", "it", "nl"),
-    "Cyrl": ("uk", "bg", "be", "sr", "mk"),
-    "Arab": (),
-    "Deva": (),
+# Asked when fastText is unsure and the text's letters point at the language: Tagalog when
+# every letter is of its native alphabet (the abakada: no c f j q v x z) and the text does not
+# start with a capital (a lone name says nothing); Vietnamese when one letter carries a tone
+# mark it uses (chó, mèo: fastText alone reads Spanish, Occitan). fastText lists Tagalog for
+# almost none of its own words. fastText's leaders are asked too, so lingua compares fairly.
+_TONES = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+_VI_ALPHABET = frozenset("abcdeghiklmnopqrstuvxy -" + _TONES)
+# (code, a letter it needs or None, the letters it may use) per script.
+ASKED_ON_LETTERS: dict[str, tuple[tuple[str, frozenset[str] | None, frozenset[str]], ...]] = {
+    "Latn": (
+        ("fil", None, frozenset("abdeghiklmnoprstuwy -'")),
+        ("vi", frozenset(_TONES), _VI_ALPHABET),
+    ),
 }
-# Languages lingua is asked about whenever the text has one of their letters: Vietnamese words
-# with a tone mark fastText reads as Portuguese, Tagalog or Turkish (chúa, khoá, quý; dev.tsv:
-# Vietnamese 76.8 -> 82.9, the rest unchanged).
-_VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-LETTER_LANGUAGES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
-    "Latn": (("vi", frozenset(_VIETNAMESE + _VIETNAMESE.upper())),),
-}
+# Languages whose every n-gram model (1-5) is loaded, for lingua's high-accuracy mode (≈ 20-25
+# MB each); a text asking only about these is scored in that mode, any other in low-accuracy
+# mode (trigrams, ≈ 2 MB a language, loaded the first time a text asks). dev.tsv: adding
+# ur fa ar gives Urdu +4 points for ≈ 120 MB more RSS (328 MB, over the 300 MB budget).
+HIGH_ACCURACY = frozenset({"id", "ms", "fil", "tr", "az", "hi", "mr"})
+# A group member with this share of the re-scored fastText score is evidence for its group.
+EVIDENCE_SHARE = 0.1
+# fastText's best languages (at most this many, each with at least this share) are asked too,
+# so a Danish word stays Danish: lingua compares them with the group on the same footing
+# (in low-accuracy mode, trigram models only, when one of them is outside the groups).
+TOP_CANDIDATES = 2
+TOP_SHARE = 0.15
 # Exponent of lingua's probability in :func:`combine` (fastText's has 1): on short text
 # lingua is the better-calibrated of the two (dev.tsv mean: 1.5 -0.3 points, 3 +0.4, from
 # Tagalog; 2 kept as the round value between).
@@ -59,6 +72,9 @@ LINGUA_WEIGHT = 2.0
 # words fastText reads as Finnish) can still win on lingua's word (dev.tsv mean: 0.02 -0.6
 # points, 0.05 -0.3, 0.2 +0.2, mostly Tagalog; Indonesian falls above 0.1).
 FASTTEXT_FLOOR = 0.1
+# The same for a language asked on its letters alone (:data:`ASKED_ON_LETTERS`): it needs a
+# clearer lingua margin over fastText's leaders.
+WEAK_FLOOR = 0.05
 # lingua's probabilities are floored here (it gives 0 to a language whose letters the text
 # lacks; the product must still rank the others).
 _LINGUA_FLOOR = 1e-4
@@ -77,29 +93,28 @@ def _lingua_code(language: Any) -> str | None:
 
 
 class NgramScorer:
-    """lingua in high-accuracy mode over the candidates of one text; safe to share.
+    """lingua over a few candidate languages of one text; safe to share between threads.
 
-    The models of :data:`SCRIPT_LANGUAGES` and :data:`OTHER_LANGUAGES` are loaded up front.
+    The models of :data:`GROUPS` are loaded up front (high accuracy); the trigram models of
+    other languages are loaded by lingua the first time a text asks about them.
     """
 
     def __init__(self) -> None:
         import lingua  # optional at import time of duta.langid; see load()
 
         self._builder = lingua.LanguageDetectorBuilder
-        # script -> {Duta code: lingua language} for the languages lingua may score there.
-        self._known: dict[str, dict[str, Any]] = {}
-        self._codes: dict[Any, str] = {}
-        names = {_lingua_code(language): language for language in lingua.Language.all()}
-        for script, codes in SCRIPT_LANGUAGES.items():
-            self._known[script] = {c: names[c] for c in (*codes, *OTHER_LANGUAGES[script])}
-            self._codes.update((language, c) for c, language in self._known[script].items())
-            # Loads the models of all the languages this script may ask about.
-            every = self._known[script].values()
-            self._builder.from_languages(*every).with_preloaded_language_models().build()
-        self._other = {script: frozenset(codes) for script, codes in OTHER_LANGUAGES.items()}
-        # (script, fastText's candidates among OTHER_LANGUAGES) -> a detector over those and
-        # the script's SCRIPT_LANGUAGES (at most a few hundred combinations).
-        self._detectors: dict[tuple[str, frozenset[str]], Any] = {}
+        self._languages: dict[str, Any] = {}
+        for language in lingua.Language.all():
+            code = _lingua_code(language)
+            if code is not None:
+                self._languages[code] = language
+        self._codes = {language: code for code, language in self._languages.items()}
+        self._high = HIGH_ACCURACY
+        if self._high:
+            high = [self._languages[c] for c in sorted(self._high)]
+            self._builder.from_languages(*high).with_preloaded_language_models().build()
+        # (asked languages) -> a detector over them (at most a few hundred combinations).
+        self._detectors: dict[frozenset[str], Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -112,49 +127,45 @@ class NgramScorer:
             return None
 
     def handles(self, script: str) -> bool:
-        return script in SCRIPT_LANGUAGES
+        return script in GROUPS
 
-    def scores(self, text: str, script: str, candidates: tuple[str, ...] = ()) -> dict[str, float]:
-        """lingua's probabilities over the script's languages and the ``candidates`` it models.
+    def knows(self, code: str) -> bool:
+        return code in self._languages
 
-        Also over :data:`LETTER_LANGUAGES` whose letters the text has.
+    def scores(self, text: str, asked: frozenset[str]) -> dict[str, float]:
+        """lingua's probabilities over the ``asked`` languages it models (sum 1 over them).
 
-        Candidates lingua has no model for (Cebuano, Nepali, Kyrgyz...) are left out; the
-        values sum to 1 over the languages scored (0 for those the text's letters rule out).
+        High-accuracy mode when every asked language is of :data:`GROUPS`, else low
+        accuracy (trigrams: ≈ 2 MB a language instead of ≈ 25 MB).
         """
-        other = self._other[script]
-        asked = [c for c in candidates if c in other]
-        for code, letters in LETTER_LANGUAGES.get(script, ()):
-            if not letters.isdisjoint(text):
-                asked.append(code)
-        key = (script, frozenset(asked))
-        detector = self._detectors.get(key)
+        detector = self._detectors.get(asked)
         if detector is None:
-            detector = self._build(key)
+            detector = self._build(asked)
         values = detector.compute_language_confidence_values(text[:MAX_CHARS])
         codes = self._codes
         return {codes[v.language]: v.value for v in values}
 
-    def _build(self, key: tuple[str, frozenset[str]]) -> Any:
-        script, others = key
-        known = self._known[script]
-        wanted = [known[c] for c in (*SCRIPT_LANGUAGES[script], *others)]
-        # The models are loaded already and shared by all detectors (≈ 0.2 ms to build one).
-        builder = self._builder.from_languages(*wanted).with_preloaded_language_models()
+    def _build(self, asked: frozenset[str]) -> Any:
+        builder = self._builder.from_languages(*[self._languages[c] for c in sorted(asked)])
+        if not asked <= self._high:
+            builder = builder.with_low_accuracy_mode()
         detector = builder.build()
         with self._lock:
             if len(self._detectors) >= _MAX_DETECTORS:
                 self._detectors.clear()
-            self._detectors[key] = detector
+            self._detectors[asked] = detector
         return detector
 
 
-def combine(scored: dict[str, float], ngram: dict[str, float]) -> dict[str, float]:
+def combine(
+    scored: dict[str, float], ngram: dict[str, float], weak: frozenset[str] = frozenset()
+) -> dict[str, float]:
     """fastText's scores times lingua's probabilities (a product of experts), unnormalised.
 
     Each language gets ``(fastText share + FASTTEXT_FLOOR) * lingua ** LINGUA_WEIGHT``.
     Languages lingua was not asked about or has no model for get a neutral lingua value
     (``1 / len(ngram)``), so they neither gain nor lose against a lingua that cannot tell.
+    Languages in ``weak`` (asked on the alphabet alone) get :data:`WEAK_FLOOR` instead.
     """
     if not ngram:
         return scored
@@ -163,5 +174,6 @@ def combine(scored: dict[str, float], ngram: dict[str, float]) -> dict[str, floa
     out = {code: (score * scale + FASTTEXT_FLOOR) * neutral for code, score in scored.items()}
     for code, p in ngram.items():
         lingua = (p if p > _LINGUA_FLOOR else _LINGUA_FLOOR) ** LINGUA_WEIGHT
-        out[code] = (scored.get(code, 0.0) * scale + FASTTEXT_FLOOR) * lingua
+        floor = WEAK_FLOOR if code in weak else FASTTEXT_FLOOR
+        out[code] = (scored.get(code, 0.0) * scale + floor) * lingua
     return out

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from duta.models.catalog import CATALOG, TRAPS
-from duta.models.demo import DEMO_PAIRS, build_demo_models
+from duta.models.demo import DEMO_PAIRS, build_demo_model
 from duta.models.directory import open_model_dir
 from duta.models.errors import ModelDirError, PullError
 from duta.models.integrity import check_recorded
@@ -44,25 +44,41 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _existing_demo(root: Path, source: str, target: str) -> bool:
+def _kept(path: Path) -> str | None:
+    """Why the model directory at ``path`` is kept rather than rebuilt (None: build it)."""
+    if not (path / "model.bin").is_file():
+        return None
     try:
-        meta = read_metadata(root / f"demo-{source}-{target}")
+        meta = read_metadata(path)
     except ModelDirError:
-        return False
-    return meta is not None and meta.demo
+        return None
+    if meta is None:
+        return None
+    return "already built; --force rebuilds" if meta.demo else "a real model is installed there"
 
 
 def _build_demo(args: argparse.Namespace) -> int:
+    if args.name and len(args.pairs) != 1:
+        print("error: --name names one model: give one pair with it", file=sys.stderr)
+        return 2
     print(_DEMO_BANNER, file=sys.stderr)
     started = time.perf_counter()
-    pairs = args.pairs
-    if not args.force:
-        kept = [p for p in pairs if _existing_demo(args.dir, *p)]
-        for source, target in kept:
-            print(f"kept {args.dir / f'demo-{source}-{target}'}  (already built; --force rebuilds)")
-        pairs = [p for p in pairs if p not in kept]
+    todo = []
+    for source, target in args.pairs:
+        path = args.dir / (args.name or f"demo-{source}-{target}")
+        why = None if args.force else _kept(path)
+        if why:
+            print(f"kept {path}  ({why})")
+        else:
+            todo.append((path, source, target))
     try:
-        paths = build_demo_models(args.dir, pairs, args.family, overwrite=args.force)
+        paths = [
+            build_demo_model(
+                path, source, target, args.family, seed=seed, model_id=path.name,
+                overwrite=args.force,
+            )
+            for seed, (path, source, target) in enumerate(todo)
+        ]  # fmt: skip
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -137,8 +153,22 @@ def _print_served(meta: ModelMetadata) -> None:
     )
 
 
+def _wait_installed(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not (path / METADATA_FILE).is_file():
+        if time.monotonic() >= deadline:
+            return False
+        print(f"waiting for a model at {path} …", file=sys.stderr, flush=True)
+        time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
+    return True
+
+
 def _verify(args: argparse.Namespace) -> int:
     import ctranslate2  # deferred: `duta models list` should not pay for loading it
+
+    if args.wait and not _wait_installed(args.dir, args.wait):
+        print(f"error: no model installed at {args.dir} after {args.wait:.0f}s", file=sys.stderr)
+        return 1
 
     try:
         bundle = open_model_dir(args.dir, args.source, args.target)
@@ -264,6 +294,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="comma-separated pairs, e.g. zh-en,ja-en (default: %(default)s)",
     )
     build.add_argument("--family", choices=FAMILIES, default="quickmt", help="file layout")
+    build.add_argument("--name", help="directory name for a single pair (default: demo-SRC-TGT)")
     build.add_argument("--force", action="store_true", help="replace existing models")
     build.set_defaults(func=_build_demo)
 
@@ -276,4 +307,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verify.add_argument("--source", help="source language (needed without duta.json)")
     verify.add_argument("--target", help="target language (needed without duta.json)")
     verify.add_argument("--text", default="你好，世界。Hello, world.", help="test sentence")
+    verify.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the model to be installed (a pull moves it into "
+        "place atomically): what an init container runs before a worker starts",
+    )
     verify.set_defaults(func=_verify)

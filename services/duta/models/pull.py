@@ -236,12 +236,20 @@ def pull_model(spec: str, options: PullOptions) -> Path:
     root = options.root
     target = root / name
     current = installed(target)
-    if current is not None and not options.force:
+    if current is not None and current.demo:
+        print(f"{target}: replacing demo model {current.id} (random weights) with a real one")
+        current = None
+    elif current is not None and not options.force:
         if current.repo_id == entry.repo_id and options.revision in (None, current.revision):
             print(f"{target}: {entry.repo_id}@{current.revision[:12]} already installed")
             return target
         raise PullError(f"{target} already holds {current.id}; pass --force to replace it")
-    if target.exists() and current is None and any(target.iterdir()) and not options.force:
+    if (
+        target.exists()
+        and installed(target) is None
+        and any(target.iterdir())
+        and not options.force
+    ):
         raise PullError(f"{target} exists and is not a pulled model; pass --force to replace it")
     staging = root / STAGING / name
     staging.mkdir(parents=True, exist_ok=True)

@@ -62,14 +62,14 @@ class Pipeline:
         else:
             texts = await asyncio.to_thread(self.preparer.prepare, req, estimate)
         by_plan: dict[int, list[PreparedText]] = {}
-        for item in texts:
+        for item in (unit for text in texts for unit in (text.parts or [text])):
             if item.plan is not None and item.sentences:
                 by_plan.setdefault(id(item.plan), []).append(item)
-        outcomes: dict[int, list[Outcome]] = {}
+        outcomes: dict[int, list[Outcome]] = {}  # by id() of the text or part
         results = await asyncio.gather(*(self._run_group(g, req) for g in by_plan.values()))
         for result in results:
             outcomes.update(result)
-        translations = [assemble(item, outcomes.get(item.index, []), req) for item in texts]
+        translations = [assemble(item, outcomes, req) for item in texts]
         for translation in translations:
             route = "FAILED" if translation.HasField("error") else pb.Route.Name(translation.route)
             metrics.TEXTS.labels(route).inc()
@@ -85,6 +85,6 @@ class Pipeline:
         await escalate(self.runner, self.table, plan, flat, results, req, threshold)
         out, start = {}, 0
         for item in group:
-            out[item.index] = results[start : start + len(item.sentences)]
+            out[id(item)] = results[start : start + len(item.sentences)]
             start += len(item.sentences)
         return out

@@ -1,10 +1,11 @@
-"""Dynamic batching: sentences of all in-flight calls share one queue and one set of batches.
+"""Dynamic batching: the sentences of all in-flight calls share one queue and one set of batches.
 
-A call's sentences are queued as `Pending` items, each with its own future. One loop takes
-a free Translator replica (a slot), forms a batch from the queue and runs it on the thread
-pool; up to `slots` batches run at once. The loop waits for a batch to fill (up to
-`max_wait`) only while other batches are running: an idle worker starts at once. Items of a
-caller that cancelled, or whose deadline passed, are dropped, never computed.
+A call's sentences are queued as `Pending` items, each with its own future. When a Translator
+replica is free, the `Schedule` (duta.worker.schedule, where the whole rule is stated) says
+which batch it runs now, or until when to wait for more; the batch runs on the thread pool.
+Items of a caller that cancelled, or whose deadline passed, are dropped, never computed.
+
+Time comes from an injected `Clock`, so tests drive the batcher with a fake one: no sleeps.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import asyncio
 import contextlib
 import functools
 import logging
-import math
 import time
-from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Coroutine, Hashable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from duta.common.errors import DeadlineExceeded, Overloaded, ServiceUnavailable
 from duta.worker import metrics
 from duta.worker.engine import DecodeOptions, Encoded, Hypothesis
+from duta.worker.schedule import Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,36 @@ class QueueFull(Overloaded):
         self.retry_after = retry_after
 
 
+class Clock(Protocol):
+    """Where the batcher reads the time and waits for it."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic clock (any thread may call it)."""
+
+    async def wait(self, event: asyncio.Event, until: float | None) -> None:
+        """Returns once `event` is set or the clock reaches `until` (None: no time limit)."""
+
+
+class MonotonicClock:
+    """The real clock: time.monotonic()."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    async def wait(self, event: asyncio.Event, until: float | None) -> None:
+        if until is None:
+            await event.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), max(0.0, until - self.now()))
+
+
 @dataclass(eq=False)
 class _Call:
-    """The sentences of one call still to be computed."""
+    """The sentences of one call still to be answered."""
 
     remaining: int
+    cost: int = 0
 
 
 @dataclass(eq=False)
@@ -52,8 +78,14 @@ class Pending:
     options: DecodeOptions
     key: Hashable  # sentences with equal keys may share a batch
     future: asyncio.Future[Hypothesis]
-    deadline: float | None  # time.monotonic() seconds
-    call: _Call  # the call it belongs to
+    deadline: float | None  # clock seconds
+    enqueued: float  # clock seconds
+    call: _Call
+    cost: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cost = self.n_tokens * self.options.beam_size
+        self.call.cost += self.cost
 
     @property
     def n_tokens(self) -> int:
@@ -77,14 +109,15 @@ class BatcherStats:
     computed_sentences: int = 0
     dropped_sentences: int = 0
     rejected_calls: int = 0
+    busy_seconds: float = 0.0  # replica time spent inside the model, all replicas together
 
 
 @dataclass(frozen=True)
 class BatcherConfig:
-    """How batches are formed."""
+    """How batches are formed (see duta.worker.schedule)."""
 
     slots: int  # batches that may run at once (Translator replicas)
-    max_batch_tokens: int
+    max_batch_cost: int  # source tokens × beam size of one batch
     max_wait: float  # seconds
     max_queue_tokens: int
     batching: bool = True  # False: one call per batch, one batch at a time (the naive server)
@@ -94,32 +127,36 @@ class Batcher:
     """Queues sentences from concurrent calls and runs them in shared batches."""
 
     def __init__(
-        self, translate: TranslateFn, executor: Executor, config: BatcherConfig, model_id: str
+        self,
+        translate: TranslateFn,
+        executor: Executor,
+        config: BatcherConfig,
+        model_id: str,
+        clock: Clock | None = None,
+        release: Callable[[], object] | None = None,
     ) -> None:
         self._translate = translate
         self._executor = executor
         self.config = config
         self.slots = config.slots if config.batching else 1
         self.model_id = model_id
+        self.clock: Clock = clock or MonotonicClock()
+        self._release = release  # gives freed memory back; run whenever the worker idles
+        self._releasing = False
         self.stats = BatcherStats()
-        self._queue: deque[Pending] = deque()
-        self._queued_tokens = 0
+        if config.batching:
+            self._schedule: Schedule[Pending] = Schedule(
+                self.slots, config.max_batch_cost, config.max_wait
+            )
+        else:  # the naive server: each call whole, at once, one after another
+            self._schedule = Schedule(1, 2**62, 0.0)
         self._inflight_tokens = 0
         self._inflight_sentences = 0
-        self._running = 0
         self._rate = 0.0  # source tokens/s of one replica, smoothed; for the retry hint
-        # Calls just answered whose callers have not sent their next call yet, and until when
-        # they are expected back: callers answered by one batch come back together, so a free
-        # replica waits for them instead of starting a fragment of their next batch (which
-        # would then stay fragmented).
-        self._awaited = 0
-        self._awaited_until = -math.inf
-        self._split = False  # the last batch left the rest of the queue to another free replica
         self._closing = False
         self._work = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._free = asyncio.Semaphore(self.slots)
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -132,36 +169,49 @@ class Batcher:
     ) -> list[Hypothesis]:
         """Queues one call's sentences and waits for their hypotheses, in order.
 
+        `deadline` is on the batcher's clock.
+
         Raises:
             QueueFull: the queued token budget is full (RESOURCE_EXHAUSTED).
             ServiceUnavailable: the worker is shutting down.
             DeadlineExceeded: the deadline passed before the sentences were computed.
         """
-        tokens = sum(len(e.tokens) for e in encoded)
-        self._admit(tokens)
-        loop = asyncio.get_running_loop()
-        key: Hashable = options if self.config.batching else object()
-        futures = []
-        call = _Call(len(encoded))
-        for item in encoded:
-            future: asyncio.Future[Hypothesis] = loop.create_future()
-            pending = Pending(item, options, key, future, deadline, call)
-            future.add_done_callback(functools.partial(self._on_done, pending.n_tokens))
-            self._queue.append(pending)
-            futures.append(future)
-        self._queued_tokens += tokens
-        self._inflight_tokens += tokens
-        self._awaited = max(0, self._awaited - 1)
-        self._inflight_sentences += len(futures)
-        metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
-        self._idle.clear()
-        self._work.set()
+        futures = self.submit(encoded, options, deadline)
         try:
             return list(await asyncio.gather(*futures))
         except BaseException:
             for future in futures:  # a failed or cancelled call leaves nothing to compute
                 future.cancel()
             raise
+
+    def submit(
+        self, encoded: Sequence[Encoded], options: DecodeOptions, deadline: float | None = None
+    ) -> list[asyncio.Future[Hypothesis]]:
+        """Queues one call's sentences now; one future per sentence (`translate` awaits them).
+
+        Raises:
+            QueueFull: the queued token budget is full.
+            ServiceUnavailable: the worker is shutting down.
+        """
+        tokens = sum(len(e.tokens) for e in encoded)
+        self._admit(tokens)
+        loop = asyncio.get_running_loop()
+        key: Hashable = options if self.config.batching else object()
+        now = self.clock.now()
+        call = _Call(len(encoded))
+        items = []
+        for sentence in encoded:
+            future: asyncio.Future[Hypothesis] = loop.create_future()
+            item = Pending(sentence, options, key, future, deadline, now, call)
+            future.add_done_callback(functools.partial(self._on_done, item))
+            items.append(item)
+        self._schedule.push(items)
+        self._inflight_tokens += tokens
+        self._inflight_sentences += len(items)
+        metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
+        self._idle.clear()
+        self._work.set()
+        return [item.future for item in items]
 
     def _admit(self, tokens: int) -> None:
         if self._closing:
@@ -191,26 +241,32 @@ class Batcher:
         """Sentences accepted and not yet finished."""
         return self._inflight_sentences
 
+    @property
+    def running(self) -> int:
+        """Batches running now."""
+        return self._schedule.running
+
     def retry_after(self) -> float:
         """Seconds until the queued work is likely done (a hint for rejected callers)."""
         rate = self._rate * self.slots
         seconds = self._inflight_tokens / rate if rate > 0 else 1.0
         return min(30.0, max(0.05, seconds))
 
-    def _on_done(self, n_tokens: int, _future: asyncio.Future[Hypothesis]) -> None:
-        self._finished(n_tokens)
-
-    def _finished(self, n_tokens: int) -> None:
-        self._inflight_tokens -= n_tokens
+    def _on_done(self, item: Pending, future: asyncio.Future[Hypothesis]) -> None:
+        item.call.remaining -= 1
+        if item.call.remaining == 0 and not future.cancelled() and not future.exception():
+            # Answered: its caller may well send its next call at once.
+            self._schedule.answered(item.call.cost, self.clock.now())
+        self._inflight_tokens -= item.n_tokens
         self._inflight_sentences -= 1
         metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
         if self._inflight_sentences == 0:
             self._idle.set()
 
-    async def drain(self) -> None:
-        """Refuses new calls and waits until every accepted sentence is finished."""
+    def drain(self) -> Coroutine[Any, Any, bool]:
+        """Refuses new calls from now on; await the result until every accepted one is finished."""
         self._closing = True
-        await self._idle.wait()
+        return self._idle.wait()
 
     async def close(self) -> None:
         """Stops the loop; queued futures are cancelled."""
@@ -218,99 +274,40 @@ class Batcher:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
-        for item in self._queue:
+        for item in self._schedule.clear():
             item.future.cancel()
-        self._queue.clear()
 
     async def _run(self) -> None:
+        schedule = self._schedule
         while True:
-            await self._free.acquire()
-            try:
-                batch = await self._next_batch()
-            except BaseException:
-                self._free.release()
-                raise
-            self._running += 1
-            task = asyncio.get_running_loop().create_task(self._execute(batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _next_batch(self) -> list[Pending]:
-        while True:
-            while not self._queue:
-                self._work.clear()
-                await self._work.wait()
-            await self._fill()
-            batch = self._take()
-            metrics.QUEUE_SENTENCES.labels(self.model_id).set(len(self._queue))
-            if batch:
-                return batch
-
-    async def _fill(self) -> None:
-        """Waits for more sentences when more are likely to come soon.
-
-        More are likely while other batches run (their callers, and new ones, keep arriving):
-        then it waits up to `max_wait`. Right after calls were answered their callers are likely
-        to send their next calls: then it waits until as many calls have arrived, for at most
-        `max_wait` or a tenth of the last batch's compute time, whichever is longer. An idle
-        worker starts at once: a lone request never waits for the window.
-        """
-        wait = self.config.max_wait
-        if wait <= 0 or not self.config.batching or self._split:
-            self._split = False
-            return
-        now = time.monotonic()
-        returning = self._awaited > 0 and now < self._awaited_until
-        deadline = self._awaited_until if returning else now + wait
-        while self._queued_tokens < self.config.max_batch_tokens:
-            if (self._awaited == 0) if returning else not self._running:
-                return  # the answered callers are back, or nothing runs that others wait on
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
+            wake = None
+            while schedule.running < self.slots:
+                plan = schedule.plan(self.clock.now())
+                for item, reason in plan.dropped:
+                    self._drop(item, reason)
+                if not plan.batch:
+                    wake = plan.wake
+                    break
+                self._start(plan.batch)
+            metrics.QUEUE_SENTENCES.labels(self.model_id).set(len(schedule))
             self._work.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._work.wait(), remaining)
+            await self.clock.wait(self._work, wake)
 
-    def _target_tokens(self) -> float:
-        if not self.config.batching:
-            return math.inf  # the whole call, as the naive server would run it
-        # Spread what is queued over the free replicas so none idles while another works, and
-        # no batch takes more than its replica's share of all the work in flight: callers that
-        # come back in step (one sentence per call) then even out over the replicas instead of
-        # keeping one big and one small batch forever.
-        free = max(1, self.slots - self._running)
-        share = math.ceil(self._queued_tokens / free)
-        fair = math.ceil(self._inflight_tokens / self.slots)
-        return min(self.config.max_batch_tokens, share, fair)
+    def _start(self, batch: list[Pending]) -> None:
+        task = asyncio.get_running_loop().create_task(self._execute(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    def _take(self) -> list[Pending]:
-        """Pops the next batch: the oldest live item's key, FIFO, up to the token target."""
-        now = time.monotonic()
-        target = self._target_tokens()
-        batch: list[Pending] = []
-        keep: deque[Pending] = deque()
-        tokens = 0
-        while self._queue:
-            item = self._queue.popleft()
-            self._queued_tokens -= item.n_tokens
-            reason = item.dead(now)
-            if reason is not None:
-                self._drop(item, reason)
-                continue
-            fits = not batch or tokens + item.n_tokens <= target
-            if fits and (not batch or item.key == batch[0].key):
-                batch.append(item)
-                tokens += item.n_tokens
-                continue
-            keep.append(item)
-            self._queued_tokens += item.n_tokens
-            if tokens >= target:
-                break
-        keep.extend(self._queue)
-        self._split = bool(keep) and self._running + 1 < self.slots  # for another free replica
-        self._queue = keep
-        return batch
+    def _release_if_idle(self) -> None:
+        """Nothing runs or waits: a good moment to give memory back (off the event loop)."""
+        if self._release is None or self._releasing or self._schedule.running or self._schedule:
+            return
+        self._releasing = True
+        task = asyncio.get_running_loop().run_in_executor(None, self._release)
+        task.add_done_callback(self._released)
+
+    def _released(self, _future: asyncio.Future[object]) -> None:
+        self._releasing = False
 
     def _drop(self, item: Pending, reason: str) -> None:
         self.stats.dropped_sentences += 1
@@ -322,7 +319,7 @@ class Batcher:
 
     def _compute(self, batch: list[Pending]) -> tuple[list[Pending], list[Hypothesis], float]:
         """Runs on a worker thread: last liveness check, then one CTranslate2 call."""
-        now = time.monotonic()
+        now = self.clock.now()
         alive = [item for item in batch if item.dead(now) is None]
         if not alive:
             return alive, [], 0.0
@@ -342,37 +339,25 @@ class Batcher:
                     item.future.set_exception(exc)
             return
         finally:
-            self._running -= 1
-            self._free.release()
-            self._work.set()  # a batch waiting to fill while this one ran need wait no longer
+            self._schedule.finished(batch)
+            self._work.set()
+            self._release_if_idle()
         computed = {id(item) for item in alive}
         for item in batch:
             if id(item) not in computed:
                 self._drop(item, "cancelled" if item.future.done() else "deadline")
-        answered = 0
         for item, hyp in zip(alive, hyps, strict=True):
             if not item.future.done():
                 item.future.set_result(hyp)
-                item.call.remaining -= 1
-                answered += item.call.remaining == 0
         if alive:
-            self._expect_returns(answered, seconds)
             self._record(alive, hyps, seconds)
-
-    def _expect_returns(self, calls: int, seconds: float) -> None:
-        """`calls` were just answered: their callers may well send their next calls at once.
-
-        Counted here, before any other task runs, so that the next batch formed sees them.
-        """
-        now = time.monotonic()
-        self._awaited = (self._awaited if now < self._awaited_until else 0) + calls
-        self._awaited_until = now + max(self.config.max_wait, seconds / 10)
 
     def _record(self, alive: list[Pending], hyps: list[Hypothesis], seconds: float) -> None:
         lengths = [item.n_tokens for item in alive]
         tokens_in = sum(lengths)
         self.stats.batches += 1
         self.stats.computed_sentences += len(alive)
+        self.stats.busy_seconds += seconds
         if seconds > 0:
             rate = tokens_in / seconds
             self._rate = rate if self._rate == 0 else 0.8 * self._rate + 0.2 * rate
@@ -382,3 +367,4 @@ class Batcher:
         metrics.TOKENS_OUT.labels(model).inc(sum(h.output_tokens for h in hyps))
         metrics.BATCH_SENTENCES.labels(model).observe(len(alive))
         metrics.BATCH_PADDING.labels(model).observe(1 - tokens_in / (max(lengths) * len(lengths)))
+        metrics.BUSY_SECONDS.labels(model).inc(seconds)

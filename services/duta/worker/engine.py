@@ -79,11 +79,12 @@ class Engine:
         self.settings = settings
         self.bundle: ModelBundle = open_model_dir(settings.model, settings.source, settings.target)
         self.device, self.compute_type = resolve_device(settings.device, settings.compute_type)
+        self.replicas = settings.replicas(self.device)
         self.translator = ctranslate2.Translator(
             str(settings.model),
             device=self.device,
             compute_type=self.compute_type,
-            inter_threads=settings.inter_threads,
+            inter_threads=self.replicas,
             intra_threads=settings.intra_threads,
         )
         positions = self.bundle.max_source_tokens
@@ -96,7 +97,7 @@ class Engine:
             self.bundle.metadata.family,
             self.device,
             self.compute_type,
-            settings.inter_threads,
+            self.replicas,
             settings.intra_threads,
         )
 
@@ -131,7 +132,9 @@ class Engine:
         limits = [self.decoding_limit(len(e.tokens), options) for e in batch]
         max_len = max(limits)
         prefixes = [e.prefix for e in batch]
-        total, budget = sum(len(e.tokens) for e in batch), self.settings.max_batch_tokens
+        # The budget counts source tokens × beam (what a batch holds in memory).
+        total = sum(len(e.tokens) for e in batch) * options.beam_size
+        budget = self.settings.max_batch_tokens
         results = self.translator.translate_batch(
             [e.tokens for e in batch],
             target_prefix=prefixes if any(p is not None for p in prefixes) else None,
@@ -143,7 +146,7 @@ class Engine:
             repetition_penalty=self.settings.repetition_penalty,
             # The batcher already keeps batches within the budget; re-batching inside
             # CTranslate2 is only for a call that bypasses it.
-            max_batch_size=self.settings.max_batch_tokens if total > budget else 0,
+            max_batch_size=max(1, budget // options.beam_size) if total > budget else 0,
             batch_type="tokens",
             return_scores=True,
         )

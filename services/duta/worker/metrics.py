@@ -42,3 +42,9 @@ INFLIGHT_TOKENS = Gauge(
 LATENCY = Histogram(
     "duta_worker_request_seconds", "Translate call latency.", ["model"], buckets=_LATENCY_BUCKETS
 )
+BUSY_SECONDS = Counter(
+    "duta_worker_replica_busy_seconds_total",
+    "Seconds the Translator replicas spent computing batches, all replicas together "
+    "(÷ replicas × wall time: how busy they were; the rest is idle between batches).",
+    ["model"],
+)

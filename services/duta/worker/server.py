@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from duta.common.server import GrpcService, build_grpc_server, serve_forever, start_metrics_server
 from duta.v1 import worker_pb2, worker_pb2_grpc
+from duta.worker import memory
 from duta.worker.engine import Engine
 from duta.worker.servicer import WorkerServicer
 from duta.worker.settings import WorkerSettings
@@ -53,10 +54,7 @@ async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
     engine = await loop.run_in_executor(servicer.executor, Engine, servicer.settings)
     # One warm-up batch per replica, concurrently, so each replica has run once.
     await asyncio.gather(
-        *(
-            loop.run_in_executor(servicer.executor, engine.warm_up)
-            for _ in range(servicer.settings.inter_threads)
-        )
+        *(loop.run_in_executor(servicer.executor, engine.warm_up) for _ in range(engine.replicas))
     )
     servicer.attach(engine)
     await service.set_serving(True)
@@ -70,6 +68,7 @@ async def serve(settings: WorkerSettings) -> None:
     Raises:
         ModelDirError: the model directory cannot be served (the server is stopped first).
     """
+    memory.configure(settings.malloc_arena_max, settings.cuda_cache_mb)
     start_metrics_server(settings.metrics_port)
     service, servicer = await listen(settings)
     try:

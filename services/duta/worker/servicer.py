@@ -11,7 +11,7 @@ import grpc
 
 from duta.common.errors import DutaError, InvalidArgument, ServiceUnavailable, TextTooLong
 from duta.v1 import worker_pb2, worker_pb2_grpc
-from duta.worker import metrics
+from duta.worker import memory, metrics
 from duta.worker.batcher import Batcher, BatcherConfig, QueueFull
 from duta.worker.engine import DecodeOptions, Encoded, Engine
 from duta.worker.settings import WorkerSettings
@@ -54,13 +54,16 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
         """Makes the loaded engine available to calls and starts batching (on the event loop)."""
         settings = self.settings
         config = BatcherConfig(
-            slots=settings.inter_threads,
-            max_batch_tokens=settings.max_batch_tokens,
+            slots=engine.replicas,
+            max_batch_cost=settings.max_batch_tokens,
             max_wait=settings.max_wait_ms / 1000,
             max_queue_tokens=settings.max_queue_tokens,
             batching=settings.batching,
         )
-        self._batcher = Batcher(engine.translate_encoded, self.executor, config, engine.metadata.id)
+        release = memory.release if settings.release_memory_when_idle else None
+        self._batcher = Batcher(
+            engine.translate_encoded, self.executor, config, engine.metadata.id, release=release
+        )
         self._batcher.start()
         self._engine = engine
 
@@ -106,9 +109,10 @@ class WorkerServicer(worker_pb2_grpc.WorkerServicer):
             encoded = self._encode(sentences, source, target)
         else:
             encoded = await asyncio.to_thread(self._encode, sentences, source, target)
+        batcher = self.batcher
         remaining = context.time_remaining()
-        deadline = time.monotonic() + remaining if remaining is not None else None
-        hyps = await self.batcher.translate(encoded, options, deadline)
+        deadline = batcher.clock.now() + remaining if remaining is not None else None
+        hyps = await batcher.translate(encoded, options, deadline)
         logger.debug("translated %d sentences %s → %s", len(hyps), source, target)
         meta = self.engine.metadata
         return worker_pb2.WorkerTranslateResponse(

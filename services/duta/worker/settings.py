@@ -47,14 +47,31 @@ class WorkerSettings(ServiceSettings):
     max_sentences_per_call: int = Field(512, ge=1)
     # Dynamic batching.
     batching: bool = Field(True, description="Merge concurrent calls; off: one call at a time.")
-    max_batch_tokens: int = Field(4096, ge=1, description="Source-token budget of one batch.")
+    max_batch_tokens: int = Field(
+        2048,
+        ge=1,
+        description="Budget of one batch in source tokens × beam size: what bounds a replica's "
+        "working memory (≈ 90 kB per unit on an opus-mt-base model, 25 tokens in and out).",
+    )
     max_wait_ms: float = Field(
-        5.0, ge=0, description="How long a batch may wait to fill while others are running."
+        20.0,
+        ge=0,
+        description="How long a free replica may wait for its share of the work in flight.",
     )
     max_queue_tokens: int = Field(
         65536,
         ge=1,
         description="Source tokens accepted and unfinished; beyond: RESOURCE_EXHAUSTED.",
+    )
+    # Memory (duta.worker.memory).
+    malloc_arena_max: int = Field(
+        2, ge=0, description="glibc malloc arenas (CPU); 0: glibc's default (8 per core)."
+    )
+    release_memory_when_idle: bool = Field(
+        True, description="Give freed memory back to the system whenever the worker idles."
+    )
+    cuda_cache_mb: int = Field(
+        200, ge=0, description="Device memory CTranslate2's CUDA caching allocator may keep."
     )
     # Run-away guards.
     decoding_ratio: float = Field(
@@ -64,3 +81,14 @@ class WorkerSettings(ServiceSettings):
     max_decoding_length: int = Field(512, ge=1, description="Absolute cap on output tokens.")
     no_repeat_ngram_size: int = Field(0, ge=0, description="Forbid repeating n-grams; 0: off.")
     repetition_penalty: float = Field(1.0, gt=0, description="> 1 penalises repeated tokens.")
+
+    def replicas(self, device: str) -> int:
+        """CTranslate2 replicas (batches run at once) on the resolved `device`.
+
+        `inter_threads`, except on CUDA when it was not set explicitly: one there, since
+        replicas on one GPU share its weights and compete for the same device, and bigger
+        batches, not more of them, are what pays on a GPU.
+        """
+        if device == "cuda" and "inter_threads" not in self.model_fields_set:
+            return 1
+        return self.inter_threads

@@ -14,8 +14,11 @@ from docx.shared import Pt
 from pptx.util import Inches
 
 
-def build_docx(path: Path) -> Path:
-    """A Word document with formatted runs, a table, a header and a footer."""
+def build_docx(path: Path, note: str = "") -> Path:
+    """A Word document with formatted runs, a table, a header and a footer.
+
+    `note` is appended to the first body paragraph (benchmarks make each copy differ).
+    """
     document = docx.Document()
     document.sections[0].header.paragraphs[0].text = "Company confidential handbook"
     document.sections[0].footer.paragraphs[0].text = "Printed copies are not controlled."
@@ -27,7 +30,7 @@ def build_docx(path: Path) -> Path:
     italic = paragraph.add_run("status light")
     italic.italic = True
     italic.font.size = Pt(14)
-    paragraph.add_run(" stops blinking.")
+    paragraph.add_run(" stops blinking." + note)
     broken = document.add_paragraph("Name:\tvalue after a tab")
     broken.add_run().add_break()
     broken.add_run("A second line after a break.")
@@ -41,8 +44,11 @@ def build_docx(path: Path) -> Path:
     return path
 
 
-def build_pptx(path: Path) -> Path:
-    """A deck with a title, a text box of formatted runs, a table and speaker notes."""
+def build_pptx(path: Path, note: str = "") -> Path:
+    """A deck with a title, a text box of formatted runs, a table and speaker notes.
+
+    `note` is appended to the text box's first paragraph.
+    """
     deck = pptx.Presentation()
     slide = deck.slides.add_slide(deck.slide_layouts[5])  # title only
     slide.shapes.title.text = "Quarterly results overview"
@@ -54,7 +60,7 @@ def build_pptx(path: Path) -> Path:
     strong.text = "twelve percent"
     strong.font.bold = True
     tail = first.add_run()
-    tail.text = " compared with last year."
+    tail.text = " compared with last year." + note
     second = box.add_paragraph()
     second.text = "Costs stayed flat."
     shape = slide.shapes.add_table(2, 2, Inches(1), Inches(4), Inches(6), Inches(1))

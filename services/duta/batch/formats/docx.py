@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
 
 import docx
 from lxml import etree
 
-from duta.batch.formats.base import Extracted, FormatError, FormatOptions
-from duta.batch.formats.ooxml import WORD, Unit, paragraph_units
+from duta.batch.formats.base import Extracted, FormatOptions
+from duta.batch.formats.ooxml import WORD, Unit, extracted, open_package, paragraph_units
 
 __all__ = ["extract"]
 
@@ -24,10 +23,7 @@ _TEXT_PARTS = re.compile(r"/word/(document|header\d*|footer\d*|footnotes|endnote
 
 def extract(data: bytes, options: FormatOptions) -> Extracted:
     """One segment per unit of prose in the document's text parts."""
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many kinds on a broken package
-        raise FormatError(f"DOCX could not be opened ({type(exc).__name__})") from None
+    document = open_package(docx.Document, data, "DOCX")
     units: list[Unit] = []
     loose: list[tuple[object, etree._Element]] = []  # parts python-docx does not parse itself
     for part in document.part.package.iter_parts():
@@ -39,15 +35,11 @@ def extract(data: bytes, options: FormatOptions) -> Extracted:
             loose.append((part, root))
         units.extend(paragraph_units(root, WORD))
 
-    def render(translations: Sequence[str]) -> bytes:
-        for unit, translated in zip(units, translations, strict=True):
-            unit.place(translated)
+    def save(out: io.BytesIO) -> None:
         for part, root in loose:
             part._blob = etree.tostring(  # type: ignore[attr-defined]
                 root, xml_declaration=True, encoding="UTF-8", standalone=True
             )
-        out = io.BytesIO()
         document.save(out)
-        return out.getvalue()
 
-    return Extracted([u.segment() for u in units], render)
+    return extracted(units, save)

@@ -11,15 +11,17 @@ of their ``t`` elements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
-from duta.batch.formats.base import Segment
+from duta.batch.formats.base import Extracted, FormatError, Segment
 from duta.batch.formats.markers import MARKER, distribute, has_prose
 
-__all__ = ["DRAWING", "WORD", "Dialect", "Unit", "paragraph_units"]
+__all__ = ["DRAWING", "WORD", "Dialect", "Unit", "extracted", "open_package", "paragraph_units"]
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -166,3 +168,24 @@ class _Walker:
         """Ends the current unit (a tab, break, drawing or field sits here)."""
         if self.units[-1].groups:
             self.units.append(Unit(self.dialect))
+
+
+def open_package(opener: Callable[[io.BytesIO], Any], data: bytes, what: str) -> Any:
+    """Opens a package with python-docx/python-pptx; a broken one is a FormatError."""
+    try:
+        return opener(io.BytesIO(data))
+    except Exception as exc:  # both libraries raise many kinds on a broken package
+        raise FormatError(f"{what} could not be opened ({type(exc).__name__})") from None
+
+
+def extracted(units: list[Unit], save: Callable[[io.BytesIO], object]) -> Extracted:
+    """Segments for `units`; rendering places the translations and saves the package."""
+
+    def render(translations: Sequence[str]) -> bytes:
+        for unit, translated in zip(units, translations, strict=True):
+            unit.place(translated)
+        out = io.BytesIO()
+        save(out)
+        return out.getvalue()
+
+    return Extracted([u.segment() for u in units], render)

@@ -1,0 +1,208 @@
+"""Batch logic without a cluster: markers, cutting text, JSON paths, inputs, shards, manifest."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from duta.batch.formats import FormatOptions, format_for
+from duta.batch.formats.jsonfmt import parse_field
+from duta.batch.formats.markers import APP_PLACEHOLDERS, distribute, mask
+from duta.batch.inputs import InputError, discover
+from duta.batch.manifest import (
+    TEMP_MARK,
+    Entry,
+    Manifest,
+    atomic_write,
+    remove_leftovers,
+    sha256,
+)
+from duta.batch.progress import Progress
+from duta.batch.sharding import Shard, shard_from
+
+
+def test_placeholders_are_masked_and_always_restored() -> None:
+    masked = mask("Hi %(user)s, {count} new <b>items</b>, 50% off, {{n}} %1$d", APP_PLACEHOLDERS)
+    assert masked.pieces == ("%(user)s", "{count}", "<b>", "</b>", "{{n}}", "%1$d")
+    assert "%" in masked.text  # "50% off" is prose, not a placeholder
+    restored = masked.unmask("X ⟦3⟧Y⟦4⟧ ⟦1⟧ ⟦1⟧")  # reordered, duplicated, some dropped
+    for piece in masked.pieces:
+        assert restored.count(piece) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "weights"),
+    [
+        ("one two three four five six", [3, 3, 6]),
+        ("今天天气很好我们去公园散步", [2, 5]),
+        ("a b", [1, 1]),
+    ],
+)
+def test_distribute_keeps_every_character_and_the_part_count(text, weights) -> None:
+    parts = distribute(text, weights)
+    assert len(parts) == len(weights) and "".join(parts) == text
+    lines = distribute(text, weights, lines=True)
+    assert len(lines) == len(weights) and all(lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_distribute_never_cuts_inside_a_marker() -> None:
+    for cut_at in range(1, 12):
+        parts = distribute("ab⟦12⟧cdefgh", [cut_at, 12 - cut_at])
+        assert all(p.count("⟦") == p.count("⟧") for p in parts)
+
+
+def test_json_field_specs() -> None:
+    assert parse_field("title") == ("title",)
+    assert parse_field("$.items[*].title") == ("items", "*", "title")
+    assert parse_field("menu.items[2]") == ("menu", "items", 2)
+    data = b'{"a": {"title": "Deep title"}, "items": [{"title": "First"}, {"t": "x y"}]}'
+    by_name = format_for(Path("x.json")).extract(data, FormatOptions("ja", ("title",)))
+    assert [s.text for s in by_name.segments] == ["Deep title", "First"]
+    anchored = format_for(Path("x.json")).extract(data, FormatOptions("ja", ("$.items[*].title",)))
+    assert [s.text for s in anchored.segments] == ["First"]
+    rendered = anchored.render(["Erste"]).decode()
+    assert json.loads(rendered)["items"][0]["title"] == "Erste"
+    assert rendered.replace("Erste", "First") == data.decode()
+
+
+def test_unknown_extensions_are_not_guessed(tmp_path) -> None:
+    assert format_for(tmp_path / "a.rtf") is None and format_for(tmp_path / "A.MD") is not None
+
+
+def test_discover_mirrors_directories_and_globs(tmp_path) -> None:
+    (tmp_path / "in" / "deep").mkdir(parents=True)
+    for name in ("a.txt", "deep/b.md", ".hidden.txt", "deep/c.srt"):
+        (tmp_path / "in" / name).write_text("x")
+    (tmp_path / "in" / "out").mkdir()
+    (tmp_path / "in" / "out" / "old.txt").write_text("x")
+    found = discover([str(tmp_path / "in")], exclude=tmp_path / "in" / "out")
+    assert [f.relative for f in found] == ["a.txt", "deep/b.md", "deep/c.srt"]
+    globbed = discover([str(tmp_path / "in" / "**" / "*.md"), str(tmp_path / "in" / "a.txt")])
+    assert [f.relative for f in globbed] == ["a.txt", "deep/b.md"]
+    with pytest.raises(InputError, match="inside the output directory"):
+        discover([str(tmp_path / "in" / "deep")], exclude=tmp_path / "in")
+    with pytest.raises(InputError, match="matches no file"):
+        discover([str(tmp_path / "missing")])
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.txt").write_text("y")
+    with pytest.raises(InputError, match="both be written"):
+        discover([str(tmp_path / "in"), str(tmp_path / "other")])
+
+
+def test_shards_partition_any_listing() -> None:
+    names = [f"dir{i % 7}/file{i}.txt" for i in range(500)]
+    for count in (1, 2, 3, 8):
+        owners = [[s for s in range(count) if Shard(s, count).owns(n)] for n in names]
+        assert all(len(o) == 1 for o in owners)
+        sizes = [sum(o == [s] for o in owners) for s in range(count)]
+        assert min(sizes) > 500 / count * 0.6  # balanced enough
+
+
+def test_shard_defaults_come_from_the_indexed_job_environment() -> None:
+    assert shard_from(None, None, {}) == Shard(0, 1)
+    assert shard_from(None, None, {"JOB_COMPLETION_INDEX": "2", "JOB_COMPLETIONS": "5"}) == Shard(
+        2, 5
+    )
+    assert shard_from(1, 3, {"JOB_COMPLETION_INDEX": "2", "JOB_COMPLETIONS": "5"}) == Shard(1, 3)
+    with pytest.raises(ValueError, match="shard index must be in 0–0"):
+        shard_from(None, None, {"JOB_COMPLETION_INDEX": "3"})
+
+
+def test_manifest_skips_only_intact_finished_outputs(tmp_path) -> None:
+    out = tmp_path / "out"
+    atomic_write(out / "a.txt", b"translated", owner="0-of-2")
+    assert not [p for p in out.iterdir() if TEMP_MARK in p.name]
+    assert oct(os.stat(out / "a.txt").st_mode & 0o777) != "0o600"
+    manifest = Manifest(out, "0-of-2")
+    manifest.record(Entry("a.txt", "in1", "s1", sha256(b"translated"), 1, 5))
+    with manifest.path.open("a") as handle:
+        handle.write('{"relative": "cut by a ki')  # a line cut by SIGKILL
+    again = Manifest(out, "1-of-2")  # every shard's manifest is read
+    assert again.finished("a.txt", "in1", "s1", out / "a.txt")
+    assert not again.finished("a.txt", "in2", "s1", out / "a.txt")  # input changed
+    assert not again.finished("a.txt", "in1", "s2", out / "a.txt")  # settings changed
+    (out / "a.txt").write_bytes(b"edited by hand")
+    assert not again.finished("a.txt", "in1", "s1", out / "a.txt")
+    (out / f".b.txt{TEMP_MARK}0-of-2-xyz").write_bytes(b"partial")
+    (out / f".c.txt{TEMP_MARK}1-of-2-xyz").write_bytes(b"another shard's, in progress")
+    assert remove_leftovers(out, "0-of-2") == 1
+    assert (out / f".c.txt{TEMP_MARK}1-of-2-xyz").exists()
+
+
+def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(2, "auto", stream=stream, interval=0)
+        progress.add_segments(10, 400)
+        progress.file_done()
+        progress.file_done()
+        progress.close()
+    assert "2/2" in terminal.getvalue() and "seg/s" in terminal.getvalue()
+    lines = pipe.getvalue().splitlines()
+    assert lines[-1].startswith("duta batch: 2/2 files, 10 segments, 400 characters")
+    assert "\r" not in pipe.getvalue() and "eta" in lines[0]
+
+
+def test_a_long_paragraph_is_cut_at_line_breaks_and_put_back_exactly() -> None:
+    from duta.batch.formats import text
+
+    lines = [f"Line {n} of a long log file without blank lines." for n in range(400)]
+    source = "\n".join(lines) + "\n"
+    extracted = text.extract(source.encode(), FormatOptions("ja"))
+    assert len(extracted.segments) > 1
+    assert all(len(s.text) <= text.MAX_SEGMENT_CHARS + 100 for s in extracted.segments)
+    assert extracted.render([s.text for s in extracted.segments]).decode() == source
+    translated = extracted.render(["X"] * len(extracted.segments)).decode()
+    assert translated.count("\n") == len(extracted.segments)  # one break between chunks
+
+
+def test_office_runs_follow_the_markers_or_share_the_text(tmp_path) -> None:
+    import docx
+
+    from duta.batch.formats import docx as docx_format
+    from tests.data.batch.office import build_docx
+
+    data = build_docx(tmp_path / "in.docx").read_bytes()
+    options = FormatOptions("ja")
+
+    def runs(rendered: bytes) -> list[tuple[str, bool | None]]:
+        paragraph = docx.Document(io.BytesIO(rendered)).paragraphs[1]
+        return [(r.text, r.bold) for r in paragraph.runs]
+
+    kept = docx_format.extract(data, options)  # a model that keeps the markers in order
+    by_markers = runs(kept.render([s.text.upper() for s in kept.segments]))
+    assert by_markers[1] == ("GREEN POWER BUTTON", True)
+    assert [t for t, _ in by_markers] == [
+        "PRESS THE ",
+        "GREEN POWER BUTTON",
+        " AND WAIT UNTIL THE ",
+        "STATUS LIGHT",
+        " STOPS BLINKING.",
+    ]
+    dropped = docx_format.extract(data, options)  # markers lost: text spread by length
+    sentence = "one two three four five six seven eight nine ten"
+    spread = runs(dropped.render([sentence] * 11))
+    assert "".join(t for t, _ in spread) == sentence
+    assert [b for _, b in spread] == [b for _, b in by_markers] and all(t for t, _ in spread)
+
+
+def test_long_html_is_cut_only_where_no_untranslated_element_is_open() -> None:
+    from duta.batch.formats import html
+
+    block = "<p>Paragraph of prose number {n} with <b>bold</b> words.</p>\n"
+    pre = "<pre>\n" + "code line that must stay\n" * 600 + "</pre>\n"
+    document = "<html><body>\n" + "".join(block.format(n=n) for n in range(300)) + pre
+    document += "".join(block.format(n=n) for n in range(300, 500)) + "</body></html>\n"
+    extracted = html.extract(document.encode(), FormatOptions("ja"))
+    assert len(extracted.segments) > 2 and all(s.html for s in extracted.segments)
+    assert extracted.render([s.text for s in extracted.segments]).decode() == document
+    assert sum(pre in s.text for s in extracted.segments) == 1  # the <pre> is never cut

@@ -151,3 +151,42 @@ def test_a_pool_survives_kill_stall_and_drain(demo_models, loop_thread, detector
         for replica in replicas:
             replica.close()
     assert load.failures == []
+
+
+def test_separate_entries_of_one_model_share_load_and_fail_over(
+    demo_models, loop_thread, detector
+) -> None:
+    """Two `workers:` entries that turn out to serve the same model are replicas as well."""
+    from duta.worker import WorkerSettings
+    from tests.conftest import start_worker, stop_worker
+
+    model = demo_models / "demo-zh-en"
+    started = [
+        start_worker(
+            loop_thread, WorkerSettings(model=model, host="127.0.0.1", port=0, inter_threads=1)
+        )
+        for _ in range(2)
+    ]
+    (a_service, a), (b_service, b) = started
+    settings = RouterSettings(
+        host="127.0.0.1",
+        port=0,
+        workers=tuple(WorkerEndpoint(address=f"127.0.0.1:{s.port}") for s, _ in started),
+        worker_refresh_seconds=3600,  # the Info poll must not be what notices the death
+    )
+    try:
+        with (
+            running_router(loop_thread, settings, detector) as router,
+            Client(f"127.0.0.1:{router.service.port}", max_attempts=1) as client,
+        ):
+            for i in range(8):
+                client.translate([f"两个条目第{i}句。"], "en", source="zh", no_cache=True)
+            assert a.batcher.stats.computed_sentences > 0 and b.batcher.stats.computed_sentences > 0
+            loop_thread.run(a_service.server.stop(0))  # gone, and the router was not told
+            before = b.batcher.stats.computed_sentences
+            for i in range(8):
+                assert client.translate([f"一个停了第{i}句。"], "en", source="zh", no_cache=True)
+            assert b.batcher.stats.computed_sentences == before + 8
+    finally:
+        for service, servicer in started:
+            stop_worker(loop_thread, service, servicer)

@@ -190,3 +190,41 @@ def test_separate_entries_of_one_model_share_load_and_fail_over(
     finally:
         for service, servicer in started:
             stop_worker(loop_thread, service, servicer)
+
+
+def test_a_stalled_attempt_is_retried_after_the_per_try_timeout(loop_thread) -> None:
+    """The pools' channel retries an attempt with no answer by `per_try_timeout_seconds`
+    (gRPC's C core honours perAttemptRecvTimeout only with the hedging switch the pools set)."""
+    import asyncio
+
+    import grpc
+
+    from duta.router.channels import open_channel
+    from duta.v1 import worker_pb2, worker_pb2_grpc
+
+    attempts: list[int] = []
+
+    class FirstAttemptStalls(worker_pb2_grpc.WorkerServicer):
+        async def Info(self, request, context):  # noqa: N802
+            attempts.append(len(attempts))
+            if len(attempts) == 1:
+                await asyncio.sleep(120)  # a stalled replica: never answers in time
+            return worker_pb2.WorkerInfoResponse(model_id="answered")
+
+    async def scenario() -> str:
+        server = grpc.aio.server()
+        worker_pb2_grpc.add_WorkerServicer_to_server(FirstAttemptStalls(), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        settings = RouterSettings(per_try_timeout_seconds=1)
+        channel = open_channel(WorkerEndpoint(address=f"127.0.0.1:{port}"), settings)
+        try:
+            stub = worker_pb2_grpc.WorkerStub(channel)
+            reply = await stub.Info(worker_pb2.WorkerInfoRequest(), timeout=60)
+            return reply.model_id
+        finally:
+            await channel.close()
+            await server.stop(0)
+
+    assert loop_thread.run(scenario()) == "answered"
+    assert len(attempts) == 2

@@ -121,7 +121,7 @@ def test_a_pool_survives_kill_stall_and_drain(demo_models, loop_thread, detector
         host="127.0.0.1",
         port=0,
         workers=(WorkerEndpoint(addresses=(f"127.0.0.1:{ports[0]}", f"127.0.0.1:{ports[2]}")),),
-        per_try_timeout_seconds=3,
+        per_try_timeout_seconds=5,
         detector_ngram=False,
     )
     try:

@@ -303,7 +303,10 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
         p50, p99 = mixed.tail(size)
         print(f"  router-shaped calls of {size:>3}: p50 {p50:.0f} ms, p99 {p99:.0f} ms")
     for phase in (one, mixed):
-        print(f"  {phase.name}: worker threads busy {_cores(phase.threads)}")
+        print(
+            f"  {phase.name}: worker threads busy {_cores(phase.threads)}; "
+            f"the callers {phase.client_cores:.2f} cores"
+        )
     if one.profile:
         print(f"  worker profile ({one.name}): {one.profile}")
     print(f"raw CTranslate2's own peak RSS at its best batch: {raw_peak - model_mb:.0f} MB "

@@ -93,6 +93,7 @@ class Phase:
     seconds: float = 0.0
     profile: str = ""
     threads: list[float] = field(default_factory=list)  # cores each thread kept busy
+    client_cores: float = 0.0  # cores the callers (this process) used
 
     def tail(self, size: int | None = None) -> tuple[float, float]:
         """(p50, p99) of call latency in ms, over all calls or calls of `size` sentences."""
@@ -169,7 +170,7 @@ def run_phase(worker: WorkerProcess, name: str, load, replicas: int, profile: Pa
 
     worker.reset_peak()
     before = worker.counters()
-    threads = thread_cpu(worker.process.pid)
+    threads, mine = thread_cpu(worker.process.pid), thread_cpu(os.getpid())
     profiler = Profiler(worker.process.pid, profile) if profile is not None else None
     try:
         rate, latencies, seconds = asyncio.run(load())
@@ -177,6 +178,7 @@ def run_phase(worker: WorkerProcess, name: str, load, replicas: int, profile: Pa
         if profiler is not None:
             profiler.stop()
     cores = busiest(threads, thread_cpu(worker.process.pid), seconds)
+    clients = sum(busiest(mine, thread_cpu(os.getpid()), seconds))
     after = worker.counters()
     delta = {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
     batches = max(1.0, delta.get("duta_worker_batch_sentences_count", 0.0))
@@ -191,4 +193,5 @@ def run_phase(worker: WorkerProcess, name: str, load, replicas: int, profile: Pa
         seconds=seconds,
         profile=describe(summarise(profile, seconds)) if profile is not None else "",
         threads=cores,
+        client_cores=clients,
     )

@@ -21,7 +21,8 @@ machine and thread counts:
     python bench/worker.py --profile /tmp/prof   # py-spy --native: where the CPU goes
 
 The last line is ``worker/raw=… worker/raw_same_in_flight=… worker/naive=…
-idle_latency/raw=… rss_over_model_mb=… p99/p50=…`` (RSS: the peak of the two load phases).
+idle_latency/raw=… rss_over_model_mb=… p99/p50=…`` (RSS and p99/p50: the one-sentence
+clients' phase; the table gives every phase's).
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def run_batching(model: Path, sentences, long_sentences, args, threads):
         mixed = load.run_phase(
             worker,
             f"router-shaped ({len(sizes)} callers)",
-            lambda: load.closed_loop(address, sentences * 2, sizes, beam, out),
+            lambda: load.closed_loop(address, sentences, sizes, beam, out),
             replicas,
             None,
         )
@@ -316,7 +317,7 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
     print(f"worker/raw_same_in_flight={same:.2f} router_shaped/raw="
           f"{mixed.tokens_per_s / raw.tokens_per_s:.2f}{extra}")  # fmt: skip
     p50, p99 = one.tail()
-    rss = max(one.peak_mb, mixed.peak_mb) - model_mb
+    rss = one.peak_mb - model_mb
     print(
         f"worker/raw={one.tokens_per_s / raw.tokens_per_s:.2f} "
         f"worker/raw_same_in_flight={same:.2f} "

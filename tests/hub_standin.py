@@ -81,7 +81,7 @@ def _file_entry(path: str, data: bytes, tree: bool) -> dict:
 class HubStandIn:
     """The stand-in server; ``url`` is the endpoint to give ``HF_ENDPOINT`` or ``--from``."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.repos: dict[str, HubRepo] = {}
         self.corrupt: set[tuple[str, str]] = set()
         self.drop_after: dict[tuple[str, str], int] = {}
@@ -89,7 +89,7 @@ class HubStandIn:
         self.broken: set[tuple[str, str]] = set()
         self.requests: list[tuple[str, str, str | None]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -102,9 +102,14 @@ class HubStandIn:
         repo = self.repos.setdefault(repo_id, HubRepo(repo_id))
         return repo.add_commit(files)
 
-    def add_repo_from_dir(self, repo_id: str, directory: Path, extra: dict[str, bytes]) -> str:
-        files = {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*")}
-        return self.add_repo(repo_id, {**{k: v for k, v in files.items() if v or k}, **extra})
+    def add_repo_from_dir(self, repo_id: str, directory: Path) -> str:
+        """Creates ``repo_id`` with every file under ``directory`` (paths relative to it)."""
+        files = {
+            p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*"))
+            if p.is_file()
+        }
+        return self.add_repo(repo_id, files)
 
     def heal(self) -> None:
         """Stops every injected fault."""

@@ -24,11 +24,13 @@ def batch_router(
 ) -> Iterator[str]:
     """A real router over the demo workers and Redis; yields its address."""
     settings = RouterSettings(
-        host="127.0.0.1",
-        port=0,
-        workers=tuple(WorkerEndpoint(address=workers.address(n)) for n in workers.services),
-        redis_url=redis_url,
-        **overrides,
+        **{
+            "host": "127.0.0.1",
+            "port": 0,
+            "workers": tuple(WorkerEndpoint(address=workers.address(n)) for n in workers.services),
+            "redis_url": redis_url,
+            **overrides,
+        }
     )
     with running_router(loop, settings) as router:
         yield f"127.0.0.1:{router.service.port}"

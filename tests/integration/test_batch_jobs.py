@@ -116,6 +116,36 @@ def test_shards_cover_every_file_exactly_once(address, corpus, tmp_path) -> None
     assert set().union(*per_shard) == set(tree(corpus)) == set(tree(out))
 
 
+def test_router_restart_mid_job_is_retried(loop_thread, workers, corpus, tmp_path) -> None:
+    """The router goes away mid-job (streams break: UNAVAILABLE) and comes back on its port."""
+    port = free_port()
+    out = tmp_path / "out"
+    slow = ["--files-in-flight", "1", "--concurrency", "1", "--retries", "30"]
+    with batch_router(loop_thread, workers, None, port=port) as address:
+        proc = job_process(address, [corpus], out, *slow)
+        while len(_finished(out)) < 2 and proc.poll() is None:
+            time.sleep(0.01)  # polling for a condition: the job is under way
+    assert proc.poll() is None, "the job ended before the router went away"
+    with batch_router(loop_thread, workers, None, port=port):
+        assert proc.wait(240) == 0
+    report = json.loads((out / STATE_DIR / "report.json").read_text())
+    assert report["files"]["ok"] == FILES and report["retries"] > 0
+
+
+def test_api_key_is_sent_and_a_refused_key_stops_the_job_at_once(
+    loop_thread, workers, corpus, tmp_path, monkeypatch, capsys
+) -> None:
+    keys = tmp_path / "keys.txt"
+    keys.write_text("batch-test-key\n")
+    with batch_router(loop_thread, workers, None, api_keys_file=keys) as locked:
+        monkeypatch.setenv("DUTA_API_KEY", "wrong-key")
+        status, _ = run_job(locked, [corpus / "part1"], tmp_path / "refused")
+        assert status == 2 and "set DUTA_API_KEY" in capsys.readouterr().err
+        monkeypatch.setenv("DUTA_API_KEY", "batch-test-key")
+        status, report = run_job(locked, [corpus / "part1"], tmp_path / "out")
+    assert status == 0 and report["files"]["ok"] == FILES // 4
+
+
 def test_no_router_says_how_to_start_one(tmp_path) -> None:
     done = subprocess.run(
         [

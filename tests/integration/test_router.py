@@ -166,15 +166,31 @@ def test_a_text_in_a_language_without_route_fails_alone(stub) -> None:
     assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
+def _unsure_unserved_word(stub) -> tuple[str, str]:
+    """A word read as an unserved language with low confidence, English among its candidates.
+
+    Chosen through DetectLanguage so that the test follows the detector, not one version of it.
+    """
+    words = ["Pizza", "Cancel", "Film", "Menu", "Tennis", "Problem", "Moment", "Golf"]
+    reply = stub.DetectLanguage(pb.DetectLanguageRequest(texts=words, top_k=5))
+    for word, d in zip(words, reply.detections, strict=True):
+        served = {"en", "zh", "ja", "ko"}
+        english = [c for c in d.candidates if c.language == "en" and c.confidence >= 0.05]
+        if d.language not in served and d.confidence < 0.8 and english:
+            return word, d.language
+    raise AssertionError("no unsure, unserved detection among the words: pick others")
+
+
 def test_an_unsure_detection_without_route_falls_back_to_a_served_candidate(stub) -> None:
-    # "Cancel": Italian 0.57, English 0.27 — no model serves Italian, English is served.
-    (to_ja,) = translate(stub, ["Cancel"], "ja")
-    assert to_ja.detected_language == "it" and to_ja.detection_confidence < 0.8
+    # e.g. "Pizza": Italian 0.15, English 0.07 — no model serves Italian, English is served.
+    word, unserved = _unsure_unserved_word(stub)
+    (to_ja,) = translate(stub, [word], "ja")
+    assert to_ja.detected_language == unserved and to_ja.detection_confidence < 0.8
     assert to_ja.source_language == "en" and not to_ja.HasField("error")
     assert to_ja.text and list(to_ja.route_languages) == ["en", "ja"]
-    (to_en,) = translate(stub, ["Cancel"], "en")  # the candidate is the target: nothing to do
+    (to_en,) = translate(stub, [word], "en")  # the candidate is the target: nothing to do
     assert to_en.source_language == "en" and to_en.route == pb.ROUTE_PASSTHROUGH
-    assert to_en.text == "Cancel"
+    assert to_en.text == word
 
 
 def test_detect_language_top_k_and_hints(stub) -> None:
@@ -196,7 +212,7 @@ def test_detect_language_top_k_and_hints(stub) -> None:
 
 
 def test_list_languages(stub) -> None:
-    reply = stub.ListLanguages(pb.ListLanguagesRequest())
+    reply = stub.ListLanguages(pb.ListLanguagesRequest(include_pairs=True))
     pairs = {(p.source_language, p.target_language): p for p in reply.pairs}
     assert pairs[("zh-Hans", "en")].route == pb.ROUTE_DIRECT
     assert pairs[("zh-Hans", "en")].models == ["demo-zh-en"]

@@ -129,7 +129,9 @@ def test_worker_is_not_serving_while_loading_and_while_draining(loop_thread, dem
 
 
 @pytest.mark.slow
-def test_router_process_drains_on_sigterm_and_keeps_text_out_of_logs(workers, tmp_path) -> None:
+def test_router_process_reloads_on_sighup_drains_on_sigterm_keeps_text_out_of_logs(
+    workers, tmp_path
+) -> None:
     routes = tmp_path / "routes.yaml"
     routes.write_text(f"workers:\n  - address: {workers.address('demo-zh-en')}\n")
     port = free_port()
@@ -154,6 +156,16 @@ def test_router_process_drains_on_sigterm_and_keeps_text_out_of_logs(workers, tm
         wait_serving(address, 180, process)
         with Client(address, max_attempts=1) as client:
             assert client.translate([marker], "en", request_id="drain-test-1")[0].text
+            routes.write_text(
+                f"workers:\n  - address: {workers.address('demo-zh-en')}\n"
+                f"  - address: {workers.address('demo-ja-en')}\n"
+            )
+            process.send_signal(signal.SIGHUP)  # the new pool is asked and served
+            deadline = time.monotonic() + 60
+            while not client.list_languages(source="ja").pairs:
+                assert time.monotonic() < deadline, "SIGHUP did not add the ja→en pool"
+                time.sleep(0.1)
+            assert client.translate(["今日は。"], "en", source="ja")[0].models == ("demo-ja-en",)
             process.send_signal(signal.SIGTERM)
             wait_health(address, NOT_SERVING)
             assert client.translate([marker], "en", request_id="drain-test-2")[0].text

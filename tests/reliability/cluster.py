@@ -175,9 +175,12 @@ class Cluster:
             part = self.parts[name]
             wait_serving(part.address, START_TIMEOUT, part.process)
         routes = {
-            "workers": [
-                {"address": self.parts[n].address, "name": n}
-                for n in ("zh-en-a", "zh-en-b", "ja-en")
+            "workers": [  # one pool of two replicas, one pool of one
+                {
+                    "addresses": [self.parts[n].address for n in ("zh-en-a", "zh-en-b")],
+                    "name": "zh-en",
+                },
+                {"address": self.parts["ja-en"].address, "name": "ja-en"},
             ],
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
         }

@@ -22,26 +22,8 @@ from pathlib import Path
 
 import grpc
 
-from duta.v1 import translator_pb2 as pb
-from duta.v1 import translator_pb2_grpc
+from duta.client import AsyncClient, DutaRpcError
 
-# What a backend caller configures in front of several router replicas: round robin, and a
-# retry on UNAVAILABLE (a router that has stopped accepting) — the calls are idempotent.
-SERVICE_CONFIG = {
-    "loadBalancingConfig": [{"round_robin": {}}],
-    "methodConfig": [
-        {
-            "name": [{"service": "duta.v1.Translator"}],
-            "retryPolicy": {
-                "maxAttempts": 5,
-                "initialBackoff": "0.05s",
-                "maxBackoff": "1s",
-                "backoffMultiplier": 2,
-                "retryableStatusCodes": ["UNAVAILABLE"],
-            },
-        }
-    ],
-}
 CACHED_TEXTS = ["今天天气很好。", "我们明天见。", "这是一个测试。", "谢谢你的帮助。"]
 
 
@@ -75,17 +57,15 @@ class Stats:
         os.replace(tmp, path)
 
 
-def request_for(client: int, n: int, target: str) -> pb.TranslateRequest:
+def text_for(client: int, n: int) -> str:
     """Every third call a repeat (cache hit), the others new sentences (worker calls)."""
     if n % 3 == 0:
-        text = CACHED_TEXTS[(client + n) % len(CACHED_TEXTS)]
-    else:
-        text = f"第{client}位客户的第{n}个请求。"
-    return pb.TranslateRequest(texts=[text], source_language="zh", target_language=target)
+        return CACHED_TEXTS[(client + n) % len(CACHED_TEXTS)]
+    return f"第{client}位客户的第{n}个请求。"
 
 
 async def caller(
-    stub: translator_pb2_grpc.TranslatorStub,
+    duta: AsyncClient,
     client: int,
     stats: Stats,
     stop: asyncio.Event,
@@ -96,15 +76,17 @@ async def caller(
         n += 1
         started = time.monotonic()
         try:
-            reply = await stub.Translate(request_for(client, n, args.target), timeout=args.deadline)
-            ok = len(reply.translations) == 1 and not reply.translations[0].HasField("error")
+            reply = await duta.translate(
+                text_for(client, n), args.target, source="zh", timeout=args.deadline
+            )
+            ok = len(reply) == 1 and reply[0].ok
             stats.record(
                 grpc.StatusCode.OK if ok else grpc.StatusCode.INTERNAL,
                 time.monotonic() - started,
                 "" if ok else "item error",
             )
-        except grpc.aio.AioRpcError as exc:
-            stats.record(exc.code(), time.monotonic() - started, exc.details() or "")
+        except DutaRpcError as exc:
+            stats.record(exc.code, time.monotonic() - started, str(exc))
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -114,11 +96,9 @@ async def run(args: argparse.Namespace) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     path = Path(args.stats)
-    options = [("grpc.service_config", json.dumps(SERVICE_CONFIG)), ("grpc.enable_retries", 1)]
-    async with grpc.aio.insecure_channel(args.address, options=options) as channel:
-        stub = translator_pb2_grpc.TranslatorStub(channel)
+    async with AsyncClient(args.address) as duta:  # round robin over the routers, retries
         tasks = [
-            asyncio.create_task(caller(stub, i, stats, stop, args)) for i in range(args.clients)
+            asyncio.create_task(caller(duta, i, stats, stop, args)) for i in range(args.clients)
         ]
         while not stop.is_set():
             stats.write(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -83,6 +84,8 @@ def test_discover_mirrors_directories_and_globs(tmp_path) -> None:
     assert [f.relative for f in found] == ["a.txt", "deep/b.md", "deep/c.srt"]
     globbed = discover([str(tmp_path / "in" / "**" / "*.md"), str(tmp_path / "in" / "a.txt")])
     assert [f.relative for f in globbed] == ["a.txt", "deep/b.md"]
+    with pytest.raises(InputError, match="inside the output directory"):
+        discover([str(tmp_path / "in" / "deep")], exclude=tmp_path / "in")
     with pytest.raises(InputError, match="matches no file"):
         discover([str(tmp_path / "missing")])
     (tmp_path / "other").mkdir()
@@ -132,8 +135,6 @@ def test_manifest_skips_only_intact_finished_outputs(tmp_path) -> None:
 
 
 def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
-    import io
-
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -149,3 +150,59 @@ def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
     lines = pipe.getvalue().splitlines()
     assert lines[-1].startswith("duta batch: 2/2 files, 10 segments, 400 characters")
     assert "\r" not in pipe.getvalue() and "eta" in lines[0]
+
+
+def test_a_long_paragraph_is_cut_at_line_breaks_and_put_back_exactly() -> None:
+    from duta.batch.formats import text
+
+    lines = [f"Line {n} of a long log file without blank lines." for n in range(400)]
+    source = "\n".join(lines) + "\n"
+    extracted = text.extract(source.encode(), FormatOptions("ja"))
+    assert len(extracted.segments) > 1
+    assert all(len(s.text) <= text.MAX_SEGMENT_CHARS + 100 for s in extracted.segments)
+    assert extracted.render([s.text for s in extracted.segments]).decode() == source
+    translated = extracted.render(["X"] * len(extracted.segments)).decode()
+    assert translated.count("\n") == len(extracted.segments)  # one break between chunks
+
+
+def test_office_runs_follow_the_markers_or_share_the_text(tmp_path) -> None:
+    import docx
+
+    from duta.batch.formats import docx as docx_format
+    from tests.data.batch.office import build_docx
+
+    data = build_docx(tmp_path / "in.docx").read_bytes()
+    options = FormatOptions("ja")
+
+    def runs(rendered: bytes) -> list[tuple[str, bool | None]]:
+        paragraph = docx.Document(io.BytesIO(rendered)).paragraphs[1]
+        return [(r.text, r.bold) for r in paragraph.runs]
+
+    kept = docx_format.extract(data, options)  # a model that keeps the markers in order
+    by_markers = runs(kept.render([s.text.upper() for s in kept.segments]))
+    assert by_markers[1] == ("GREEN POWER BUTTON", True)
+    assert [t for t, _ in by_markers] == [
+        "PRESS THE ",
+        "GREEN POWER BUTTON",
+        " AND WAIT UNTIL THE ",
+        "STATUS LIGHT",
+        " STOPS BLINKING.",
+    ]
+    dropped = docx_format.extract(data, options)  # markers lost: text spread by length
+    sentence = "one two three four five six seven eight nine ten"
+    spread = runs(dropped.render([sentence] * 11))
+    assert "".join(t for t, _ in spread) == sentence
+    assert [b for _, b in spread] == [b for _, b in by_markers] and all(t for t, _ in spread)
+
+
+def test_long_html_is_cut_only_where_no_untranslated_element_is_open() -> None:
+    from duta.batch.formats import html
+
+    block = "<p>Paragraph of prose number {n} with <b>bold</b> words.</p>\n"
+    pre = "<pre>\n" + "code line that must stay\n" * 600 + "</pre>\n"
+    document = "<html><body>\n" + "".join(block.format(n=n) for n in range(300)) + pre
+    document += "".join(block.format(n=n) for n in range(300, 500)) + "</body></html>\n"
+    extracted = html.extract(document.encode(), FormatOptions("ja"))
+    assert len(extracted.segments) > 2 and all(s.html for s in extracted.segments)
+    assert extracted.render([s.text for s in extracted.segments]).decode() == document
+    assert sum(pre in s.text for s in extracted.segments) == 1  # the <pre> is never cut

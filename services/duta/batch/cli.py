@@ -46,10 +46,13 @@ def _router(args: argparse.Namespace) -> Iterator[str]:
     if not args.embedded:
         yield args.router
         return
-    from duta.cli.up import Cluster, ensure_models, free_port
+    from duta.cli.up import Cluster, free_port
+    from duta.cli.up_models import DEMO_WARNING, ensure_models, serves_demo
 
     models = Path(args.models)
-    ensure_models(models)
+    ensure_models(models, None)  # as `duta up`: what is there, else the demo pairs
+    if serves_demo(models):
+        print(DEMO_WARNING, file=sys.stderr, flush=True)
     cluster = Cluster(models=models, port=free_port(), use_redis=not args.no_redis)
     print(f"duta batch: starting a local cluster from {models} …", file=sys.stderr)
     try:
@@ -69,11 +72,14 @@ async def _job(args: argparse.Namespace, options: BatchOptions, address: str) ->
         address, options.max_in_flight, RetryPolicy(attempts=args.retries + 1)
     )
     try:
-        if not await transport.ready(args.connect_timeout):
+        problem = await transport.check(args.connect_timeout)
+        if problem:
+            hint = (
+                "Start one with `duta up` (in another terminal), point --router at yours, or add "
+                "--embedded to start a local cluster for this job."
+            )
             print(
-                f"duta batch: no router is serving at {address}. Start one with `duta up` "
-                "(in another terminal), point --router at yours, or add --embedded to start a "
-                "local cluster for this job.",
+                f"duta batch: {problem}. {hint if 'API key' not in problem else ''}".rstrip(),
                 file=sys.stderr,
             )
             return EXIT_USAGE

@@ -38,6 +38,11 @@ def discover(inputs: list[str], exclude: Path | None = None) -> list[InputFile]:
     """Every file named by `inputs`, sorted by output path; hidden files and `exclude` skipped."""
     found: dict[str, InputFile] = {}
     for spec in inputs:
+        if exclude is not None and Path(spec).exists() and _inside(Path(spec), exclude):
+            raise InputError(
+                f"input {spec!r} is inside the output directory {str(exclude)!r}; "
+                "write the translations to another directory"
+            )
         matches = _expand(spec)
         if not matches:
             raise InputError(f"input {spec!r} matches no file or directory")

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Manifest:
             f"manifest-{shard_label}.jsonl" if shard_label else "manifest.jsonl"
         )
         self.entries: dict[str, Entry] = {}
+        self._lock = threading.Lock()  # files finish in worker threads
         for file in sorted(self.dir.glob("manifest*.jsonl")):
             for line in file.read_text(encoding="utf-8").splitlines():
                 with contextlib.suppress(ValueError, TypeError):  # a line cut by a kill
@@ -77,12 +79,14 @@ class Manifest:
 
     def record(self, entry: Entry) -> None:
         """Appends a finished file (call after its output is in place)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        self.entries[entry.relative] = entry
+        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        with self._lock:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self.entries[entry.relative] = entry
 
 
 def atomic_write(path: Path, data: bytes, owner: str = "job") -> None:

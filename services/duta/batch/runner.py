@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from duta.batch.formats import FormatError, FormatOptions, Segment, format_for
+from duta.batch.formats import Extracted, FormatError, FormatOptions, Segment, format_for
 from duta.batch.formats import supported_extensions as _extensions
 from duta.batch.formats.markers import strip_markers
 from duta.batch.inputs import InputFile
@@ -99,12 +99,19 @@ class BatchRunner:
         except OSError as exc:
             result.error = f"{type(exc).__name__}: {exc.strerror or exc}"
         except Exception as exc:  # one file's bug must not end the job
-            log.exception("unexpected error on one file")
+            # The type only at ERROR: an exception's message may quote the document.
+            log.error("unexpected %s on one file", type(exc).__name__)
+            log.debug("traceback", exc_info=True)
             result.error = f"internal error ({type(exc).__name__})"
         result.seconds = round(time.monotonic() - started, 3)
         return result
 
-    async def _translate_file(self, item: InputFile, extract, result: FileResult) -> None:  # noqa: ANN001
+    async def _translate_file(
+        self,
+        item: InputFile,
+        extract: Callable[[bytes, FormatOptions], Extracted],
+        result: FileResult,
+    ) -> None:
         data = await asyncio.to_thread(item.path.read_bytes)
         digest = sha256(data)
         output = self.options.out / item.relative

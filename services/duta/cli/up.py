@@ -68,6 +68,7 @@ class Cluster:
     router: subprocess.Popen | None = None
     metrics_base_port: int | None = None
     metrics_ports: dict[str, int] = field(default_factory=dict)
+    pairs: list[tuple[str, str]] | None = None
 
     @property
     def address(self) -> str:
@@ -78,7 +79,7 @@ class Cluster:
         """Starts Redis (when available), the workers, then the router, waiting for each."""
         self._start_redis()
         router_env = {"DUTA_ROUTER_METRICS_PORT": str(self._metrics_port("router"))}
-        for model in model_dirs(self.models):
+        for model in model_dirs(self.models, self.pairs):
             port = free_port(self.host)
             metrics = self._metrics_port(model.name)
             self.workers[model.name] = self._spawn(
@@ -194,7 +195,7 @@ def _interrupt(signum: int, frame: object) -> None:
 def _up(args: argparse.Namespace) -> int:
     models = Path(args.models)
     ensure_models(models, args.pairs, demo=args.demo, source=args.source)
-    if serves_demo(models):
+    if serves_demo(models, args.pairs):
         print(DEMO_WARNING, flush=True)
     cluster = Cluster(
         models=models,
@@ -202,6 +203,7 @@ def _up(args: argparse.Namespace) -> int:
         port=args.port or free_port(args.host),
         use_redis=not args.no_redis,
         metrics_base_port=args.metrics_base_port,
+        pairs=args.pairs,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -261,8 +263,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--pairs",
         type=parse_pairs,
-        help="pairs to serve, e.g. zh-en,ja-en: real models pulled when the hub answers, demo "
-        "models otherwise (default: what --models holds, else the demo pairs)",
+        help="serve only these pairs, e.g. zh-en,ja-en; those --models lacks are pulled when "
+        "the hub answers, built as demo models otherwise (default: every model in --models, "
+        "else the demo pairs)",
     )
     parser.add_argument(
         "--demo", action="store_true", help="build demo models (random weights), never pull"

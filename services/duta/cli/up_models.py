@@ -33,9 +33,21 @@ def _pairs_of(meta: ModelMetadata) -> set[Pair]:
     return {(s, t) for s in meta.source_languages for t in meta.target_languages}
 
 
-def model_dirs(root: Path) -> list[Path]:
-    """Model directories under ``root`` to serve: every one with a model.bin, except a demo
-    model whose pairs a real model there already serves (hidden folders are never served)."""
+def _covers(meta: ModelMetadata | None, pairs: Sequence[Pair]) -> bool:
+    from duta.models.bundle import resolve_language
+
+    if meta is None:
+        return False
+    return any(
+        resolve_language(s, meta.source_languages) and resolve_language(t, meta.target_languages)
+        for s, t in pairs
+    )
+
+
+def model_dirs(root: Path, pairs: Sequence[Pair] | None = None) -> list[Path]:
+    """Model directories under ``root`` to serve: every one with a model.bin (only those
+    serving one of ``pairs`` when given), except a demo model whose pairs a real model there
+    already serves (hidden folders are never served)."""
     if not root.is_dir():
         return []
     found = sorted(
@@ -46,7 +58,8 @@ def model_dirs(root: Path) -> list[Path]:
     for meta in metas.values():
         if meta is not None and not meta.demo:
             real |= _pairs_of(meta)
-    return [p for p in found if not ((m := metas[p]) and m.demo and _pairs_of(m) <= real)]
+    kept = [p for p in found if not ((m := metas[p]) and m.demo and _pairs_of(m) <= real)]
+    return [p for p in kept if pairs is None or _covers(metas[p], pairs)]
 
 
 def _served(root: Path, real_only: bool) -> set[Pair]:
@@ -58,9 +71,9 @@ def _served(root: Path, real_only: bool) -> set[Pair]:
     return served
 
 
-def serves_demo(root: Path) -> bool:
+def serves_demo(root: Path, pairs: Sequence[Pair] | None = None) -> bool:
     """Whether any model ``duta up`` would serve from ``root`` is a demo model."""
-    return any((m := _metadata(p)) is not None and m.demo for p in model_dirs(root))
+    return any((m := _metadata(p)) is not None and m.demo for p in model_dirs(root, pairs))
 
 
 def _missing(root: Path, pairs: Sequence[Pair], real_only: bool) -> list[Pair]:
@@ -102,7 +115,10 @@ def _hub_answers(pairs: Sequence[Pair], source: str | None) -> tuple[bool, str]:
 
 
 def ensure_models(
-    root: Path, pairs: Sequence[Pair] | None, demo: bool = False, source: str | None = None
+    root: Path,
+    pairs: Sequence[Pair] | None = None,
+    demo: bool = False,
+    source: str | None = None,
 ) -> None:
     """Makes sure ``root`` serves ``pairs`` (default: what is there, else the demo pairs).
 

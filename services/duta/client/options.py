@@ -12,10 +12,16 @@ import grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 
-# gRPC retries a call that failed before any answer arrived (connection refused or reset, a
+# Round robin over every router the target resolves to. gRPC retries a call that failed
+# before any answer arrived (connection refused or reset, a
 # draining server's UNAVAILABLE) on its own, with backoff; RESOURCE_EXHAUSTED is retried by the
 # client itself, after the delay the server asks for in RetryInfo.
 _SERVICE_CONFIG = {
+    # A target naming several routers (`dns:///` of a Service, `ipv4:a,b`) spreads calls over
+    # all of them, and stops sending to one as soon as its health says NOT_SERVING (draining):
+    # calls racing a server's final stop would otherwise come back CANCELLED (grpc/grpc#41785).
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "healthCheckConfig": {"serviceName": "duta.v1.Translator"},
     "methodConfig": [
         {
             "name": [{"service": "duta.v1.Translator"}],
@@ -27,7 +33,7 @@ _SERVICE_CONFIG = {
                 "retryableStatusCodes": ["UNAVAILABLE"],
             },
         }
-    ]
+    ],
 }
 
 

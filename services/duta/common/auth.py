@@ -73,10 +73,15 @@ def _digest(key: str) -> bytes:
 
 
 class ApiKeyInterceptor(grpc.aio.ServerInterceptor):
-    """Refuses calls without an accepted key (UNAUTHENTICATED), except health and reflection."""
+    """Refuses calls without an accepted key (UNAUTHENTICATED), except health and reflection.
+
+    An accepted call gets the service's own handler; a refused one a handler that raises the
+    refusal (built once per method and reason), so nothing is allocated per call.
+    """
 
     def __init__(self, keys: ApiKeys) -> None:
         self.keys = keys
+        self._denials: dict[tuple[str, str, str], grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
@@ -87,30 +92,32 @@ class ApiKeyInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(OPEN_PREFIXES):
             return handler
-        metadata = handler_call_details.invocation_metadata
-        if handler.unary_unary:
-            inner = handler.unary_unary
-
-            async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                self.keys.check(metadata)
-                return await inner(request, context)
-
-            return grpc.unary_unary_rpc_method_handler(
-                unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_stream:
-            inner_stream = handler.stream_stream
-
-            async def stream(iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-                self.keys.check(metadata)
-                async for item in inner_stream(iterator, context):
-                    yield item
-
-            return grpc.stream_stream_rpc_method_handler(
-                stream,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+        try:
+            self.keys.check(handler_call_details.invocation_metadata)
+        except Unauthenticated as exc:
+            key = (method, exc.reason, str(exc))
+            if key not in self._denials:
+                self._denials[key] = _denial(handler, exc.reason, str(exc))
+            return self._denials[key]
         return handler
+
+
+def _denial(handler: grpc.RpcMethodHandler, reason: str, message: str) -> grpc.RpcMethodHandler:
+    async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        raise Unauthenticated(message, reason=reason)
+
+    async def stream(iterator: Any, context: grpc.aio.ServicerContext) -> Any:
+        raise Unauthenticated(message, reason=reason)
+        yield  # an async generator, like the handler it stands in for
+
+    if handler.stream_stream:
+        return grpc.stream_stream_rpc_method_handler(
+            stream,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return grpc.unary_unary_rpc_method_handler(
+        unary,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )

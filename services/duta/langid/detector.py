@@ -46,6 +46,7 @@ from duta.langid.ngram import (
     combine,
 )
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
+from duta.langid.sentences import SentenceLanguage, detect_sentences
 from duta.text.normalize import normalize_for_detection
 
 __all__ = ["Candidate", "Detection", "Detector", "UNDETERMINED"]
@@ -61,8 +62,12 @@ _HINT_BOOST = 20.0
 # A language with this share of fastText's (re-scored) score needs no second opinion (dev.tsv:
 # asking lingua up to 0.98 gains ≈ 0.25 points for 20 % more lingua calls, 30-90 µs each).
 _SETTLED = 0.9
+# A group is compared with a leader lingua has no model for only from this share of fastText's.
+UNKNOWN_LEADER_SHARE = 0.3
 # Han-only text is Japanese when fastText gives ja at least this probability (dev.tsv).
-_JA_HAN_MIN = 0.8
+_JA_HAN_MIN = 0.9
+# Scripts of Han-only text that Japanese may write (not "Hans": simplified-only characters).
+_KANJI_SCRIPTS = frozenset({"Hani", "Hant"})
 # Texts up to this many characters are cached (see Detector's ``cache_size``).
 _CACHE_MAX_CHARS = 64
 
@@ -186,19 +191,29 @@ class Detector:
         if not scored:
             return _UND
         if hints:
-            scored = _apply_hints(scored, hints, script)
+            scored = _apply_hints(scored, hints, script, out_script)
         total = sum(scored.values()) or 1.0
         ranked = sorted(scored.items(), key=_by_score, reverse=True)[:k]
-        candidates = tuple([Candidate(lang, round(score / total, 4)) for lang, score in ranked])
+        # Every candidate is scaled by the factor that calibrates the first one, so their
+        # ratios (the router's fallback reads the second) stay fastText's and lingua's.
+        top = ranked[0][1] / total
+        scale = disambiguate.calibrate(top, counts, script) / top / total if top else 0.0
+        candidates = tuple([Candidate(lang, round(score * scale, 4)) for lang, score in ranked])
         best = candidates[0]
-        confidence = disambiguate.calibrate(best.confidence, counts, script)
-        return Detection(best.language, confidence, candidates, out_script)
+        return Detection(best.language, best.confidence, candidates, out_script)
 
     def detect_many(
         self, texts: Sequence[str], hints: Sequence[str] | None = None, top_k: int | None = None
     ) -> list[Detection]:
         """:meth:`detect` for each text, in order (the same hints apply to all)."""
         return [self.detect(text, hints, top_k) for text in texts]
+
+    def detect_sentences(
+        self, text: str, hints: Sequence[str] | None = None
+    ) -> list[SentenceLanguage]:
+        """The language of each sentence of ``text``; unsure sentences inherit their
+        neighbours' (see :func:`duta.langid.sentences.detect_sentences`)."""
+        return detect_sentences(self, text, hints)
 
     def _score(
         self, norm: str, counts: dict[str, int], script: str
@@ -245,13 +260,18 @@ class Detector:
             return scored
         knows = self._ngram.knows
         marked, alphabet_only = _asked_on_letters(norm, script)
-        if not marked and not knows(max(scored, key=scored.__getitem__)):
-            return scored  # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...)
-        evidence = EVIDENCE_SHARE * total
         asked: set[str] = set(marked)
+        strongest = 0.0
         for group in GROUPS[script]:
-            if any(scored.get(code, 0.0) >= evidence for code in group):
+            share = max(scored.get(code, 0.0) for code in group) / total
+            if share >= EVIDENCE_SHARE:
                 asked.update(group)
+                strongest = max(strongest, share)
+        leader = max(scored, key=scored.__getitem__)
+        if not knows(leader) and not marked and strongest < UNKNOWN_LEADER_SHARE:
+            # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
+            # fastText itself gives a fair share is compared with it.
+            return scored
         weak = frozenset(alphabet_only) - asked
         asked |= weak
         if not asked:
@@ -281,16 +301,27 @@ def _by_score(item: tuple[str, float]) -> float:
     return item[1]
 
 
-def _apply_hints(scored: dict[str, float], hints: tuple[str, ...], script: str) -> dict[str, float]:
-    """Boost the hinted languages; add hinted languages the script allows but fastText missed."""
+def _apply_hints(
+    scored: dict[str, float], hints: tuple[str, ...], script: str, shown: str
+) -> dict[str, float]:
+    """Boost the hinted languages; add hinted languages the script allows but fastText missed.
+
+    Kanji-only text (``shown`` script Hani or Hant: no character only Simplified Chinese
+    writes) is as much Japanese as Chinese: a ``ja`` hint enters at the leader's score, so the
+    hint decides (東京 -> ja).
+    """
     if not hints:
         return scored
     boosted = dict(scored)
-    floor = max(scored.values()) * 0.02
+    top = max(scored.values())
+    floor = top * 0.02
     hit: set[str] = set()
     for hint in hints:
         matches = {lang for lang in boosted if same_language(lang, hint)}
-        if not matches and disambiguate.script_allows(hint, script):
+        if not matches and shown in _KANJI_SCRIPTS and same_language(hint, "ja"):
+            boosted["ja"] = top
+            matches = {"ja"}
+        elif not matches and disambiguate.script_allows(hint, script):
             boosted[hint] = floor
             matches = {hint}
         hit |= matches

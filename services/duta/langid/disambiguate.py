@@ -117,6 +117,8 @@ _VIETNAMESE = frozenset(
 # Longer texts get no prior (it moved a third of the Indonesian sentences of dev.tsv to Malay);
 # their marker words (lexicon: boleh/kerana/tiada/berjaya vs bisa/karena/sandi/berhasil) decide.
 _MALAY_REBALANCE = 2.5
+# With no close-group candidate, a leader with this share is not questioned by marker words.
+_VOTES_SETTLED = 0.9
 _MALAY_REBALANCE_MAX_WORDS = 2
 
 # Marks of source code, markup, SQL or a shell line, each counted where it occurs: punctuation
@@ -177,12 +179,22 @@ def rescore_pairs(
         # The candra E/A Marathi writes for the vowel of English "bank" (बॅंक, ॲप), where
         # Hindi writes ै (बैंक) and Nepali neither (dev.tsv: in 33 Marathi texts, no Hindi one).
         scored["mr"] = scored.get("mr", 0.0) + sum(scored.values()) * 2
-    for code, weight in word_votes(text, script).items():
-        if not RIVALS[code].isdisjoint(scored) or code in MARKED_ALONE:
-            scored[code] = (scored.get(code, 0.0) + 0.02) * weight
+    if _votes_matter(scored):
+        for code, weight in word_votes(text, script).items():
+            if not RIVALS[code].isdisjoint(scored) or code in MARKED_ALONE:
+                scored[code] = (scored.get(code, 0.0) + 0.02) * weight
     if not scored and _SCRIPT_DEFAULT.get(script):
         scored[_SCRIPT_DEFAULT[script]] = 0.2
     return scored
+
+
+def _votes_matter(scored: dict[str, float]) -> bool:
+    """Whether marker words can change anything: a close-group language is a candidate, or
+    no language is settled (a Tagalog marker may then make Tagalog one). Saves tokenising
+    most sentences of other languages."""
+    if not scored or not RIVALS.keys().isdisjoint(scored):
+        return True
+    return max(scored.values()) < _VOTES_SETTLED * sum(scored.values())
 
 
 def _latin(text: str, scored: dict[str, float]) -> None:
@@ -233,8 +245,18 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
 
 
 def calibrate(probability: float, counts: dict[str, int], script: str) -> float:
-    """Turn a renormalised score into a calibrated confidence (shrunk for very short texts)."""
+    """Turn a renormalised score into a calibrated confidence.
+
+    In a script several languages share, the score is squared and shrunk for short texts
+    (full weight from 17 letters): fitted on dev.tsv so that answers given with confidence
+    ≥ 0.8 are right ≥ 95 % of the time (dev: 96.9 % of 7,307; the raw share gave 87 %).
+    Text mixing scripts is shrunk by the dominant script's share of its letters.
+    """
     letters = sum(counts.values())
     share = counts.get(script, letters) / letters if script in counts else 1.0
-    shrink = min(1.0, 0.55 + 0.05 * letters) if script in SHARED_SCRIPTS else 1.0
-    return round(max(0.0, min(1.0, probability * shrink * (0.5 + 0.5 * share))), 4)
+    if script in SHARED_SCRIPTS:
+        probability = probability * probability * min(1.0, _CALIBRATE_BASE + 0.03 * letters)
+    return round(max(0.0, min(1.0, probability * (0.5 + 0.5 * share))), 4)
+
+
+_CALIBRATE_BASE = 0.5

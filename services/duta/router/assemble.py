@@ -7,6 +7,7 @@ variants converted for passthrough, and the text's route, models and confidence 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from duta.langid.codes import base_language
 from duta.router.prepare import PreparedText
@@ -19,12 +20,48 @@ from duta.v1 import translator_pb2 as pb
 _NO_SPACE_TARGETS = ("zh", "ja", "yue", "th", "lo", "km", "my")
 
 
-def assemble(item: PreparedText, outcomes: list[Outcome], req: Request) -> pb.Translation:
-    """The Translation of one prepared text from its sentences' outcomes."""
-    translation = pb.Translation(source_language=item.source)
+def assemble(
+    item: PreparedText, outcomes: Mapping[int, list[Outcome]], req: Request
+) -> pb.Translation:
+    """The Translation of one prepared text from its sentences' outcomes (by id() of the text,
+    or of each of its parts when it switches language)."""
+    if item.parts and item.error is None:
+        translation = _parts(item, outcomes, req)
+    else:
+        translation = _single(item, outcomes.get(id(item), []), req)
     if item.detection is not None:
         translation.detected_language = item.detection.language
         translation.detection_confidence = item.detection.confidence
+        found = [part.source for part in item.parts] or [item.detection.language]
+        translation.detected_languages[:] = list(dict.fromkeys(found))
+    return translation
+
+
+def _parts(
+    item: PreparedText, outcomes: Mapping[int, list[Outcome]], req: Request
+) -> pb.Translation:
+    """A text that switches language: its runs' translations, joined and summarised."""
+    parts = [_single(part, outcomes.get(id(part), []), req) for part in item.parts]
+    translation = pb.Translation(source_language=item.source, text="".join(p.text for p in parts))
+    translated = [p for p in parts if p.sentence_count]
+    translation.models[:] = list(dict.fromkeys(m for p in parts for m in p.models))
+    routes = [Route(p.route) for p in parts]
+    translation.route = max(routes, key=ROUTE_RANK.__getitem__).value  # type: ignore[assignment]
+    languages = (lang for p in parts for lang in p.route_languages)
+    translation.route_languages[:] = list(dict.fromkeys(languages))
+    translation.sentence_count = sum(p.sentence_count for p in parts)
+    translation.cached_sentence_count = sum(p.cached_sentence_count for p in parts)
+    translation.cached = bool(translated) and all(p.cached for p in translated)
+    translation.confidence = min((p.confidence for p in translated), default=0.0)
+    translation.demo_output = any(p.demo_output for p in parts)
+    for part in parts:
+        translation.sentences.extend(part.sentences)
+    return translation
+
+
+def _single(item: PreparedText, outcomes: list[Outcome], req: Request) -> pb.Translation:
+    """The Translation of one text (or one language run of a text)."""
+    translation = pb.Translation(source_language=item.source)
     if item.error is not None:
         translation.error.code = item.error.code.value[0]
         translation.error.message = str(item.error)
@@ -53,6 +90,7 @@ def assemble(item: PreparedText, outcomes: list[Outcome], req: Request) -> pb.Tr
                 confidence=outcome.confidence,
                 models=outcome.models,
                 route=Route(outcome.route).value,
+                source_language=item.source,
             )
     return translation
 

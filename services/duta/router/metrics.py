@@ -5,7 +5,7 @@ Per-RPC counts and latencies are recorded for every service by the common interc
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 TEXTS = Counter(
     "duta_router_texts_total",
@@ -26,4 +26,8 @@ DETECTIONS = Counter(
 COALESCED = Counter(
     "duta_router_coalesced_sentences_total",
     "Sentences that waited for an identical one already sent to the same model.",
+)
+STREAM_PENDING = Gauge(
+    "duta_router_stream_messages_pending",
+    "TranslateStream messages in progress or answered and not yet taken by their caller.",
 )

@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Pipeline", "Request"]
 
+# Requests up to this many characters are prepared on the event loop: detecting and segmenting
+# a few sentences takes microseconds, handing them to a thread and back ≈ 100 µs (profiled).
+INLINE_PREPARE_CHARS = 2000
+
 
 class Pipeline:
     """Turns a validated Request into pb.Translation messages."""
@@ -53,16 +57,19 @@ class Pipeline:
     async def _translate(
         self, req: Request, estimate: Callable[[str], int]
     ) -> list[pb.Translation]:
-        texts = await asyncio.to_thread(self.preparer.prepare, req, estimate)
+        if sum(len(t) for t in req.texts) <= INLINE_PREPARE_CHARS and not req.html:
+            texts = self.preparer.prepare(req, estimate)  # µs: a thread hop would cost more
+        else:
+            texts = await asyncio.to_thread(self.preparer.prepare, req, estimate)
         by_plan: dict[int, list[PreparedText]] = {}
-        for item in texts:
+        for item in (unit for text in texts for unit in (text.parts or [text])):
             if item.plan is not None and item.sentences:
                 by_plan.setdefault(id(item.plan), []).append(item)
-        outcomes: dict[int, list[Outcome]] = {}
+        outcomes: dict[int, list[Outcome]] = {}  # by id() of the text or part
         results = await asyncio.gather(*(self._run_group(g, req) for g in by_plan.values()))
         for result in results:
             outcomes.update(result)
-        translations = [assemble(item, outcomes.get(item.index, []), req) for item in texts]
+        translations = [assemble(item, outcomes, req) for item in texts]
         for translation in translations:
             route = "FAILED" if translation.HasField("error") else pb.Route.Name(translation.route)
             metrics.TEXTS.labels(route).inc()
@@ -78,6 +85,6 @@ class Pipeline:
         await escalate(self.runner, self.table, plan, flat, results, req, threshold)
         out, start = {}, 0
         for item in group:
-            out[item.index] = results[start : start + len(item.sentences)]
+            out[id(item)] = results[start : start + len(item.sentences)]
             start += len(item.sentences)
         return out

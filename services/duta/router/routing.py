@@ -133,13 +133,18 @@ class RoutingTable:
                         names.append(f"{s}→{t}")
         return sorted(set(names))
 
-    def servable_pairs(self) -> list[RoutePlan]:
-        """Every pair the cluster can translate, direct or through the pivot."""
+    def servable_pairs(self, source: str = "", target: str = "") -> list[RoutePlan]:
+        """Every pair the cluster can translate, direct or through the pivot (optionally only
+        from `source` or into `target`: those are planned as asked, e.g. `zh-TW`)."""
         sources, targets = set(), set()
         for pool in self.pools:
             if pool.info:
                 sources.update(pool.info.source_languages)
                 targets.update(pool.info.target_languages)
+        if source:
+            sources = {source}
+        if target:
+            targets = {target}
         plans = []
         for s, t in itertools.product(sorted(sources), sorted(targets)):
             if base_language(s) == base_language(t):

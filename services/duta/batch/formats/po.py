@@ -26,7 +26,10 @@ def extract(data: bytes, options: FormatOptions) -> Extracted:
     try:
         catalog = polib.pofile(text, wrapwidth=78)
     except (OSError, ValueError) as exc:
-        raise FormatError(f"PO file does not parse: {type(exc).__name__}") from None
+        line = re.search(r"\(line \d+\)", str(exc))  # polib names the line, never its text
+        raise FormatError(
+            f"PO file does not parse {line.group(0) if line else ''}".strip()
+        ) from None
     slots: list[tuple[polib.POEntry, int | None, Masked]] = []  # entry, plural index, masked
     for entry in catalog:
         if entry.obsolete or not entry.msgid:

@@ -61,6 +61,7 @@ class Row:
     tokens_per_s: float
     latency_ms: float | None = None
     note: str = ""
+    per_core: float = 0.0  # target tokens per CPU-second of the process
 
 
 def make_sentences(bundle: ModelBundle, count: int, length: int, seed: int = 0) -> list[str]:
@@ -122,6 +123,7 @@ def bench_raw(bundle, sentences, args, threads, profile: Path | None):
     seconds = time.perf_counter() - started
     cores = busiest(threads, thread_cpu(os.getpid()), seconds)
     print(f"  raw, {args.clients} in flight: threads busy {_cores(cores)}", file=sys.stderr)
+    same_per_core = sum(len(r.hypotheses[0]) for r in results) / (sum(cores) * seconds)
     if profiler is not None:
         profiler.stop()
         print(f"  raw profile: {describe(summarise(profile / 'raw.txt', seconds))}")
@@ -130,6 +132,7 @@ def bench_raw(bundle, sentences, args, threads, profile: Path | None):
     note = f"best batch {best_size} per replica, peak RSS {best_peak:.0f} MB"
     best_row = Row("raw CTranslate2", best, latency, note)
     same_row = Row(f"raw CTranslate2, {args.clients} in flight", same, None, f"batch {share}")
+    same_row.per_core = same_per_core
     return best_row, latency, same_row, best_peak
 
 
@@ -314,8 +317,12 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
           "over the model (this process, which also imports grpc)")  # fmt: skip
     extra = f" worker/hf={one.tokens_per_s / hf.tokens_per_s:.1f}" if hf is not None else ""
     same = one.tokens_per_s / raw_same.tokens_per_s
+    # Target tokens per CPU-second (all the worker's threads; raw's): what the wall-clock
+    # ratio becomes when the two got different shares of a machine others share too.
+    per_core = one.tokens_per_s / max(sum(one.threads), 1e-9) / max(raw_same.per_core, 1e-9)
     print(f"worker/raw_same_in_flight={same:.2f} router_shaped/raw="
-          f"{mixed.tokens_per_s / raw.tokens_per_s:.2f}{extra}")  # fmt: skip
+          f"{mixed.tokens_per_s / raw.tokens_per_s:.2f} "
+          f"worker/raw_same_in_flight_per_cpu_second={per_core:.2f}{extra}")  # fmt: skip
     p50, p99 = one.tail()
     rss = one.peak_mb - model_mb
     print(

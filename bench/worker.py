@@ -175,7 +175,9 @@ def run_batching(model: Path, sentences, long_sentences, args, threads):
         burst = load.run_phase(
             worker,
             f"long burst ({args.long_length} tokens)",
-            lambda: load.closed_loop(address, long_sentences, [16] * 4, beam, args.long_out),
+            lambda: load.closed_loop(
+                address, long_sentences, [16] * 4, beam, args.long_out, skip_first=False
+            ),
             replicas,
             None,
         )

@@ -124,10 +124,11 @@ async def warm(address: str, sentences: list[str], calls: int, beam: int, out: i
 
 
 async def closed_loop(
-    address: str, sentences: list[str], sizes: list[int], beam: int, out: int
+    address: str, sentences: list[str], sizes: list[int], beam: int, out: int, skip_first=True
 ) -> tuple[float, dict[int, list[float]], float]:
     """One caller per entry of `sizes` (sentences per call), each calling again as soon as
-    answered, until `sentences` are used up; (target tokens/s, latencies by size, seconds)."""
+    answered, until `sentences` are used up; (target tokens/s, latencies by size, seconds).
+    Each caller's first call (the start burst) is left out of the latencies by default."""
     async with grpc.aio.insecure_channel(address) as channel:
         stub = worker_pb2_grpc.WorkerStub(channel)
         queue = list(reversed(sentences))
@@ -136,8 +137,8 @@ async def closed_loop(
 
         async def caller(size: int) -> None:
             nonlocal produced
-            first = True  # every caller's first call meets the others' first: a burst, not
-            while queue:  # the steady state; it is left out of the latency figures
+            first = skip_first  # every caller's first call meets the others' first: a burst,
+            while queue:  # not the steady state
                 batch = [queue.pop() for _ in range(min(size, len(queue)))]
                 started = time.perf_counter()
                 reply = await stub.Translate(request(batch, beam, out))

@@ -51,7 +51,7 @@ class WorkerSettings(ServiceSettings):
         2048,
         ge=1,
         description="Budget of one batch in source tokens × beam size: what bounds a replica's "
-        "working memory (≈ 90 kB per unit on an opus-mt-base model, 25 tokens in and out).",
+        "working memory (≈ 85 kB per unit on an opus-mt-base model, 25 tokens in and out).",
     )
     max_wait_ms: float = Field(
         20.0,

@@ -41,10 +41,6 @@ class Item(Protocol):
     def key(self) -> Hashable:
         """Sentences with equal keys may share a batch (same decoding options)."""
 
-    @property
-    def enqueued(self) -> float:
-        """When it was queued (the clock's seconds)."""
-
     def dead(self, now: float) -> str | None:
         """Why it must not be computed (`cancelled`, `deadline`), or None."""
 
@@ -90,7 +86,7 @@ class Schedule(Generic[T]):
         return self.queued_cost + self.running_cost + returning
 
     def push(self, items: Sequence[T]) -> None:
-        """Queues one call's sentences (their `enqueued` already set)."""
+        """Queues one call's sentences."""
         cost = sum(item.cost for item in items)
         self._queue.extend(items)
         self.queued_cost += cost
@@ -114,6 +110,7 @@ class Schedule(Generic[T]):
         """
         dropped = self._drop_dead_head(now)
         if not self._queue:
+            self._waiting_since = None
             return Plan([], dropped, None)
         share = self.share(now)
         if self.queued_cost < share:

@@ -102,6 +102,18 @@ class Detection:
 
 
 _UND = Detection(UNDETERMINED, 0.0, (Candidate(UNDETERMINED, 0.0),), "")
+# The answer for text written only in a script of one language (Thai, Hangul, Georgian...: a
+# third of a mixed set, needing no model) is a constant, built once.
+def _single_script(script: str, code: str) -> Detection:
+    confidence = disambiguate.calibrate(1.0, {script: 1}, script)
+    return Detection(code, confidence, (Candidate(code, confidence),), script)
+
+
+_SINGLE = {
+    script: _single_script(script, code)
+    for script, code in SCRIPT_LANGUAGE.items()
+    if script not in disambiguate.SHARED_SCRIPTS
+}
 
 
 def default_model_path() -> str:
@@ -187,6 +199,8 @@ class Detector:
         if not counts or disambiguate.looks_like_code(norm, counts):
             return _UND
         script = dominant_script(counts)
+        if len(counts) == 1 and not hints and script in _SINGLE:
+            return _SINGLE[script]  # a script of one language, alone in the text: a constant
         scored, out_script = self._score(norm, counts, script)
         if not scored:
             return _UND

@@ -136,6 +136,13 @@ _CODE_CALL = re.compile(r"\w\.[a-z_]\w*\(")
 _CODE_START = re.compile(
     r"^\s*(?:[$>#]\s+\S|import\s+[\w.]+(?:\s+as\s+\w+)?\s*;?\s*$|from\s+[\w.]+\s+import\s)"
 )
+# Every alternative of _CODE_SIGNAL but the keywords needs one of these characters (so does
+# _CODE_CALL): prose without them is scanned for the keywords alone (≈ 3× faster).
+_CODE_CHARS = frozenset("{};=!<>-:&|([/#_")
+_CODE_KEYWORD = re.compile(
+    r"\b(?:def|return|import|const|var|let|function|null|nil|None|printf|elif|lambda|self)\b"
+    r"|\b(?:SELECT|FROM|WHERE|INSERT|UPDATE|DELETE|JOIN|VALUES)\b"
+)
 
 
 def script_allows(code: str, script: str) -> bool:
@@ -239,7 +246,12 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
         return letters < 2 and "Latn" in counts
     if letters < 2:  # v1.2.3, :-) :D
         return True
-    signals = len(_CODE_SIGNAL.findall(text)) + len(_CODE_CALL.findall(text))
+    if _CODE_CHARS.isdisjoint(text):
+        if (text.count(" ") + 3) * 12 < len(text):
+            return False  # a keyword a word and 2 for the start: under one signal a 12 chars
+        signals = len(_CODE_KEYWORD.findall(text))
+    else:
+        signals = len(_CODE_SIGNAL.findall(text)) + len(_CODE_CALL.findall(text))
     signals += 2 * bool(_CODE_START.match(text))
     return signals >= 2 and signals * 12 >= len(text) or ("_" in text and " " not in text)
 

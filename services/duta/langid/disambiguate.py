@@ -109,8 +109,7 @@ _MARATHI_VOWELS = frozenset("\u0945\u090d\u0972")  # ॅ ऍ ॲ
 # Letters only Vietnamese writes (horn, đ, and the vowels with a dot below or hook above; not
 # the plain breve ă, which Romanian writes too, nor ẹ ọ, which Yoruba writes).
 _VIETNAMESE = frozenset(
-    "ơưđạảấầẩẫậắằẳẵặẻẽếềểễệỉịỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
-    "ƠƯĐẠẢẤẦẨẪẬẮẰẲẴẶẺẼẾỀỂỄỆỈỊỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+    "ơưđạảấầẩẫậắằẳẵặẻẽếềểễệỉịỏốồổỗộớờởỡợụủứừửữựỳỵỷỹƠƯĐẠẢẤẦẨẪẬẮẰẲẴẶẺẼẾỀỂỄỆỈỊỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 )
 # fastText is trained on far more Indonesian than Malay and reads shared words as Indonesian:
 # on texts of at most _MALAY_REBALANCE_MAX_WORDS words Malay's score is multiplied by this.

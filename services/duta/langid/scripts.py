@@ -149,10 +149,12 @@ _LETTER_WEIGHT = {"Hani": 4, "Hang": 2}
 
 def dominant_script(counts: dict[str, int]) -> str:
     """The script with most letters; kana wins over Han (Japanese mixes the two); "" if none."""
-    if not counts:
-        return ""
     if "Kana" in counts:
         return "Jpan"
+    if len(counts) == 1:
+        return next(iter(counts))
+    if not counts:
+        return ""
     if "Hang" in counts and counts["Hang"] >= counts.get("Hani", 0) / 2:
         return "Hang"
     return max(counts, key=_weight_of(counts))

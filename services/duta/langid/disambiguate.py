@@ -135,9 +135,10 @@ _CODE_CALL = re.compile(r"\w\.[a-z_]\w*\(")
 _CODE_START = re.compile(
     r"^\s*(?:[$>#]\s+\S|import\s+[\w.]+(?:\s+as\s+\w+)?\s*;?\s*$|from\s+[\w.]+\s+import\s)"
 )
-# Every alternative of _CODE_SIGNAL but the keywords needs one of these characters (so does
-# _CODE_CALL): prose without them is scanned for the keywords alone (≈ 3× faster).
-_CODE_CHARS = frozenset("{};=!<>-:&|([/#_")
+# Every alternative of _CODE_SIGNAL but the keywords needs one of these characters or
+# sequences (so does _CODE_CALL): prose without them is scanned for the keywords alone.
+_CODE_CHARS = frozenset("{};=<>[(&|/#!_")
+_CODE_SEQUENCES = (" -", "::", "):", ") :")
 _CODE_KEYWORD = re.compile(
     r"\b(?:def|return|import|const|var|let|function|null|nil|None|printf|elif|lambda|self)\b"
     r"|\b(?:SELECT|FROM|WHERE|INSERT|UPDATE|DELETE|JOIN|VALUES)\b"
@@ -245,7 +246,11 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
         return letters < 2 and "Latn" in counts
     if letters < 2:  # v1.2.3, :-) :D
         return True
-    if _CODE_CHARS.isdisjoint(text):
+    if (
+        _CODE_CHARS.isdisjoint(text)
+        and text[0] != "-"
+        and not any(seq in text for seq in _CODE_SEQUENCES)
+    ):
         if (text.count(" ") + 3) * 12 < len(text):
             return False  # a keyword a word and 2 for the start: under one signal a 12 chars
         signals = len(_CODE_KEYWORD.findall(text))

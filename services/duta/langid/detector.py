@@ -77,6 +77,8 @@ _GROUP_LETTERS = {
     "Deva": frozenset("ळ\u0945\u090d\u0972"),  # Marathi
     "Cyrl": frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ"),  # Kazakh, Mongolian
 }
+# Languages that never write disambiguate.URDU_LETTERS (ٹ ڈ ڑ ں ے ۓ).
+_NOT_URDU_LETTERS = frozenset({"fa", "ar"})
 _IN_GROUPS = {script: frozenset().union(*groups) for script, groups in GROUPS.items()}
 # Texts up to this many characters are cached (see Detector's ``cache_size``).
 _CACHE_MAX_CHARS = 64
@@ -300,6 +302,8 @@ class Detector:
             # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
             # fastText itself gives a fair share is compared with it.
             return scored
+        if script == "Arab" and not disambiguate.URDU_LETTERS.isdisjoint(norm):
+            asked -= _NOT_URDU_LETTERS  # their letters rule them out whatever lingua says
         weak = frozenset(alphabet_only) - asked
         asked |= weak
         if not asked:

@@ -21,6 +21,7 @@ from duta.langid.lexicon import RIVALS, word_votes
 
 __all__ = [
     "CONFUSABLE",
+    "URDU_LETTERS",
     "SHARED_SCRIPTS",
     "calibrate",
     "looks_like_code",
@@ -98,6 +99,7 @@ _CYRILLIC: dict[str, frozenset[str]] = {
 _CYRILLIC_ALL = frozenset().union(*_CYRILLIC.values())
 _URDU_ONLY = frozenset("ٹڈڑںےۓھہ")
 _PERSIAN_URDU = frozenset("پچژگیک")
+URDU_LETTERS = frozenset("ٹڈڑںےۓ")  # _URDU_ONLY without ھ ہ, which Kurdish and Uyghur write
 _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
 _AZ_NOT_TR = frozenset("əxqƏXQ")
@@ -178,6 +180,11 @@ def rescore_pairs(
     elif script == "Arab" and scored and max(scored, key=scored.__getitem__) in _ARABIC_GROUP:
         # Only between Arabic, Persian and Urdu: Uyghur, Sindhi and Kurdish write ھ ى ک too.
         _arabic(text, scored)
+    elif script == "Arab" and not URDU_LETTERS.isdisjoint(text):
+        # Whoever leads (Punjabi, Pashto...), Persian and Arabic never write ٹ ڈ ڑ ں ے.
+        for code in ("fa", "ar"):
+            if code in scored:
+                scored[code] *= 0.05
     elif script == "Latn":
         _latin(text, scored)
     elif script == "Beng" and not _ASSAMESE.isdisjoint(text):

@@ -3,6 +3,9 @@
     python bench/report.py                      # everything (about 30 minutes)
     python bench/report.py --only load_curve,soak --soak-minutes 1
 
+``--only`` runs some benchmarks and reports the others from their outputs saved by an earlier
+run (``bench/report/*.txt``, each stamped with its time), saying so in the table.
+
 Runs each benchmark as its own process, one after another (never two at once: they would skew
 each other), keeps its whole output, and writes ``bench/REPORT.md``: the machine, the git
 commit, each benchmark's last line (its ratios, measured side by side in that run) as a table,
@@ -41,6 +44,27 @@ class Bench:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def key(self) -> str:
+        """File-name stem of this run's saved output."""
+        return "-".join("".join(c if c.isalnum() else " " for c in self.name).split())
+
+    def save(self) -> None:
+        """Keeps the output in bench/report/, so a later partial run can still report it."""
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        header = f"# {stamp} exit={self.returncode} seconds={self.seconds:.0f}\n"
+        (OUT / f"{self.key}.txt").write_text(header + self.output)
+
+    def load(self) -> None:
+        """The saved output of an earlier run, when this one is not run now."""
+        path = OUT / f"{self.key}.txt"
+        if path.exists():
+            header, _, self.output = path.read_text().partition("\n")
+            fields = dict(f.split("=", 1) for f in header.split() if "=" in f)
+            self.returncode = int(fields.get("exit", "0"))
+            self.seconds = float(fields.get("seconds", "0"))
+            self.notes.append(f"from an earlier run ({header[2:18]})")
+
+    @property
     def last_line(self) -> str:
         lines = [line for line in self.output.splitlines() if "=" in line]
         return lines[-1].strip() if lines else ""
@@ -58,6 +82,7 @@ class Bench:
         self.seconds = time.monotonic() - started
         self.returncode = proc.returncode
         self.output = proc.stdout + ("\n" + proc.stderr if proc.stderr else "")
+        self.save()
         print(self.last_line or f"(exit {proc.returncode})", flush=True)
 
 
@@ -173,8 +198,9 @@ def write_report(runs: list[Bench], images: list[str]) -> Path:
     lines += ["## Machine", "", *machine(), "", "## Results (each benchmark's last line)", ""]
     lines += ["| benchmark | seconds | result |", "|---|---:|---|"]
     for run in runs:
-        result = run.last_line or "; ".join(run.notes) or f"failed (exit {run.returncode})"
-        lines.append(f"| {run.name} | {run.seconds:.0f} | `{result}` |")
+        result = run.last_line or f"failed (exit {run.returncode})"
+        note = f" ({'; '.join(run.notes)})" if run.notes else ""
+        lines.append(f"| {run.name} | {run.seconds:.0f} | `{result}`{note} |")
     lines += ["", "## Plots", "", *images, "", "## Full outputs", ""]
     for run in runs:
         if run.output:
@@ -201,11 +227,12 @@ def main() -> int:
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     args = parser.parse_args()
     runs = benches(args.soak_minutes)
-    if args.only:
-        wanted = set(args.only.split(","))
-        runs = [r for r in runs if Path(r.argv[0]).stem in wanted]
+    wanted = set(args.only.split(",")) if args.only else None
     for run in runs:
-        run.run()
+        if wanted is None or Path(run.argv[0]).stem in wanted:
+            run.run()
+        else:
+            run.load()
     images = plots(OUT / "load_curve.json", OUT / "soak.json")
     print(f"wrote {write_report(runs, images)}")
     return 0 if all(r.returncode in (0, None) for r in runs) else 1

@@ -234,8 +234,19 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     if redis is None:
         raise SystemExit("redis-server is needed for the L2 rows (make system-deps)")
     redis_proc = subprocess.Popen(
-        [redis, "--port", str(ports["redis"]), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp)],  # fmt: skip
+        [
+            redis,
+            "--port",
+            str(ports["redis"]),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],  # fmt: skip
         stdout=subprocess.DEVNULL,
     )
     procs.procs["redis"] = redis_proc
@@ -272,8 +283,19 @@ async def measure(args: argparse.Namespace, addr: dict[str, str], pids: dict[str
         if name == "l1" and args.profile:
             spy = str(Path(sys.executable).with_name("py-spy"))
             profiler = subprocess.Popen(
-                [spy, "record", "--pid", str(pids["l1"]), "--duration", str(int(args.seconds)),
-                 "--format", "raw", "--output", args.profile, "--nonblocking"],  # fmt: skip
+                [
+                    spy,
+                    "record",
+                    "--pid",
+                    str(pids["l1"]),
+                    "--duration",
+                    str(int(args.seconds)),
+                    "--format",
+                    "raw",
+                    "--output",
+                    args.profile,
+                    "--nonblocking",
+                ],  # fmt: skip
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

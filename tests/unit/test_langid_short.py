@@ -146,3 +146,18 @@ def test_malay_prior_does_not_move_indonesian_sentences(
     detector: Detector, text: str, expected: str
 ) -> None:
     assert detector.detect(text).language == expected
+
+
+@pytest.mark.parametrize("text", ["ڈنمارک", "بوڑو", "تبدیلیاں"])
+def test_urdu_letters_rule_out_persian_and_arabic(detector: Detector, text: str) -> None:
+    # ڈ ڑ ں are letters Persian and Arabic never write; fastText (and lingua) said fa or ar.
+    assert detector.detect(text).language not in ("fa", "ar")
+
+
+def test_a_tie_between_latin_and_another_script_goes_to_the_other_script() -> None:
+    # 8 Latin letters against 2 Han characters (weighted 4 each): the Latin is an identifier.
+    # The answer used to depend on the process's string hashing (Latin in one run, Han in another).
+    from duta.langid.scripts import dominant_script, script_counts
+
+    assert dominant_script(script_counts("LogEntry对象")) == "Hani"
+    assert dominant_script({"Latn": 4, "Cyrl": 4}) == "Cyrl"

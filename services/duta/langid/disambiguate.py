@@ -21,6 +21,7 @@ from duta.langid.lexicon import RIVALS, word_votes
 
 __all__ = [
     "CONFUSABLE",
+    "URDU_LETTERS",
     "SHARED_SCRIPTS",
     "calibrate",
     "looks_like_code",
@@ -98,6 +99,7 @@ _CYRILLIC: dict[str, frozenset[str]] = {
 _CYRILLIC_ALL = frozenset().union(*_CYRILLIC.values())
 _URDU_ONLY = frozenset("ٹڈڑںےۓھہ")
 _PERSIAN_URDU = frozenset("پچژگیک")
+URDU_LETTERS = frozenset("ٹڈڑںےۓ")  # _URDU_ONLY without ھ ہ, which Kurdish and Uyghur write
 _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
 _AZ_NOT_TR = frozenset("əxqƏXQ")
@@ -109,8 +111,7 @@ _MARATHI_VOWELS = frozenset("\u0945\u090d\u0972")  # ॅ ऍ ॲ
 # Letters only Vietnamese writes (horn, đ, and the vowels with a dot below or hook above; not
 # the plain breve ă, which Romanian writes too, nor ẹ ọ, which Yoruba writes).
 _VIETNAMESE = frozenset(
-    "ơưđạảấầẩẫậắằẳẵặẻẽếềểễệỉịỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
-    "ƠƯĐẠẢẤẦẨẪẬẮẰẲẴẶẺẼẾỀỂỄỆỈỊỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+    "ơưđạảấầẩẫậắằẳẵặẻẽếềểễệỉịỏốồổỗộớờởỡợụủứừửữựỳỵỷỹƠƯĐẠẢẤẦẨẪẬẮẰẲẴẶẺẼẾỀỂỄỆỈỊỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 )
 # fastText is trained on far more Indonesian than Malay and reads shared words as Indonesian:
 # on texts of at most _MALAY_REBALANCE_MAX_WORDS words Malay's score is multiplied by this.
@@ -135,6 +136,14 @@ _CODE_SIGNAL = re.compile(
 _CODE_CALL = re.compile(r"\w\.[a-z_]\w*\(")
 _CODE_START = re.compile(
     r"^\s*(?:[$>#]\s+\S|import\s+[\w.]+(?:\s+as\s+\w+)?\s*;?\s*$|from\s+[\w.]+\s+import\s)"
+)
+# Every alternative of _CODE_SIGNAL but the keywords needs one of these characters or
+# sequences (so does _CODE_CALL): prose without them is scanned for the keywords alone.
+_CODE_CHARS = frozenset("{};=<>[(&|/#!_")
+_CODE_SEQUENCES = (" -", "::", "):", ") :")
+_CODE_KEYWORD = re.compile(
+    r"\b(?:def|return|import|const|var|let|function|null|nil|None|printf|elif|lambda|self)\b"
+    r"|\b(?:SELECT|FROM|WHERE|INSERT|UPDATE|DELETE|JOIN|VALUES)\b"
 )
 
 
@@ -171,6 +180,11 @@ def rescore_pairs(
     elif script == "Arab" and scored and max(scored, key=scored.__getitem__) in _ARABIC_GROUP:
         # Only between Arabic, Persian and Urdu: Uyghur, Sindhi and Kurdish write ھ ى ک too.
         _arabic(text, scored)
+    elif script == "Arab" and not URDU_LETTERS.isdisjoint(text):
+        # Whoever leads (Punjabi, Pashto...), Persian and Arabic never write ٹ ڈ ڑ ں ے.
+        for code in ("fa", "ar"):
+            if code in scored:
+                scored[code] *= 0.05
     elif script == "Latn":
         _latin(text, scored)
     elif script == "Beng" and not _ASSAMESE.isdisjoint(text):
@@ -239,7 +253,16 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
         return letters < 2 and "Latn" in counts
     if letters < 2:  # v1.2.3, :-) :D
         return True
-    signals = len(_CODE_SIGNAL.findall(text)) + len(_CODE_CALL.findall(text))
+    if (
+        _CODE_CHARS.isdisjoint(text)
+        and text[0] != "-"
+        and not any(seq in text for seq in _CODE_SEQUENCES)
+    ):
+        if (text.count(" ") + 3) * 12 < len(text):
+            return False  # a keyword a word and 2 for the start: under one signal a 12 chars
+        signals = len(_CODE_KEYWORD.findall(text))
+    else:
+        signals = len(_CODE_SIGNAL.findall(text)) + len(_CODE_CALL.findall(text))
     signals += 2 * bool(_CODE_START.match(text))
     return signals >= 2 and signals * 12 >= len(text) or ("_" in text and " " not in text)
 

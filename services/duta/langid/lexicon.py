@@ -115,15 +115,26 @@ GROUPS: tuple[frozenset[str], ...] = tuple(
 RIVALS: dict[str, frozenset[str]] = {code: group for group in GROUPS for code in group}
 
 
+# Every suffix and prefix at once: most words have none, and one endswith() call says so.
+_ANY_SUFFIX = tuple(end for ends in _SUFFIXES.values() for end in ends)
+_ANY_PREFIX = tuple(pre for pres in _PREFIXES.values() for pre in pres)
+
+
 def word_votes(text: str, script: str) -> dict[str, float]:
     """Multiplicative weights for languages whose marker words occur in ``text``."""
     group = _SCRIPT_GROUPS.get(script)
     if group is None:
         return {}
     votes: dict[str, int] = {}
+    affixed = script in ("Deva", "Latn")
     for token in _TOKEN.findall(text.lower()):
         codes = _LOOKUP.get(token)
-        if codes is None and script in ("Deva", "Latn") and len(token) > 4:
+        if (
+            codes is None
+            and affixed
+            and len(token) > 4
+            and (token.endswith(_ANY_SUFFIX) or token.startswith(_ANY_PREFIX))
+        ):
             codes = tuple(c for c, ends in _SUFFIXES.items() if token.endswith(ends))
             codes = codes or tuple(c for c, pre in _PREFIXES.items() if token.startswith(pre))
         if codes and len(codes) == 1:

@@ -7,6 +7,8 @@ emoji and spaces map to nothing) and counts the ids. Scripts are ISO 15924 codes
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 __all__ = ["LETTERLESS", "SCRIPT_LANGUAGE", "script_counts", "dominant_script"]
 
 # (first, last, script) — letters only; everything unlisted that is not alphabetic is ignored.
@@ -147,10 +149,19 @@ _LETTER_WEIGHT = {"Hani": 4, "Hang": 2}
 
 def dominant_script(counts: dict[str, int]) -> str:
     """The script with most letters; kana wins over Han (Japanese mixes the two); "" if none."""
-    if not counts:
-        return ""
     if "Kana" in counts:
         return "Jpan"
+    if len(counts) == 1:
+        return next(iter(counts))
+    if not counts:
+        return ""
     if "Hang" in counts and counts["Hang"] >= counts.get("Hani", 0) / 2:
         return "Hang"
-    return max(counts, key=lambda script: counts[script] * _LETTER_WEIGHT.get(script, 1))
+    return max(counts, key=_weight_of(counts))
+
+
+def _weight_of(counts: dict[str, int]) -> Callable[[str], tuple[int, bool, str]]:
+    """Sort key of a script: its weighted letters; on a tie a script other than Latin (Latin
+    beside another script is mostly identifiers: "LogEntry对象"), then the code, so the answer
+    never depends on the order of the dictionary (string hashing differs between processes)."""
+    return lambda script: (counts[script] * _LETTER_WEIGHT.get(script, 1), script != "Latn", script)

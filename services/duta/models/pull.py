@@ -167,9 +167,22 @@ def _metadata(entry: CatalogEntry, model_dir: Path, revision: str) -> ModelMetad
         description=entry.notes,
         license=entry.license,
         repo_id=entry.repo_id,
-        converter=f"ctranslate2 {ctranslate2.__version__} int8" if converted else "pre-converted",
+        converter=f"ctranslate2 {ctranslate2.__version__} int8"
+        if converted
+        else _prebuilt(model_dir),
         files=digest_files(model_dir),
     )
+
+
+def _prebuilt(model_dir: Path) -> str:
+    """What a pre-converted model.bin says about the converter that wrote it."""
+    from duta.models.modelbin import read_model_bin
+
+    try:
+        info = read_model_bin(model_dir / "model.bin")
+    except ModelDirError as exc:
+        raise PullError(f"{model_dir.name}: {exc}") from None
+    return f"pre-converted (model.bin format {info.binary_version}, {info.spec_name})"
 
 
 def _stage(entry: CatalogEntry, options: PullOptions, staging: Path) -> str:

@@ -5,25 +5,31 @@ Builds, locally, a model with the exact shape of opus-mt-zh-en (6+6 layers, d_mo
 (min = max decoding length) so random weights cannot skew the work. Then measures, on the same
 machine and thread counts:
 
-- raw CTranslate2 ``translate_batch`` at its best batch size (the limit);
-- the worker over gRPC, 32 concurrent clients each sending one sentence at a time;
+- raw CTranslate2 ``translate_batch`` at its best batch size (the limit), and with as many
+  sentences in flight as the worker's clients; its own peak RSS at its best batch;
+- the worker over gRPC, phase by phase: `--clients` callers sending one sentence per call;
+  router-shaped callers (`--call-sentences`, mixed sizes); a burst of long sentences; idle
+  latency. Each phase prints tokens/s, p50/p99 call latency, the mean batch, how busy the
+  replicas were, and the peak and after-phase resident memory over the model's size;
 - the same worker with batching off (one call at a time: the naive server);
 - HF transformers ``generate()`` on the same shape, when torch and transformers are installed
   (here or in the interpreter given by ``--hf-python``, so torch stays out of the serving venv).
 
     python bench/worker.py                    # defaults: 25 tokens in, 25 out, greedy
-    python bench/worker.py --beam 4 --sentences 256
-    python bench/worker.py --hf-python /tmp/hf/bin/python   # a venv with torch + transformers
+    python bench/worker.py --clients 128 --sentences 1024
+    python bench/worker.py --beam 4
+    python bench/worker.py --profile /tmp/prof   # py-spy --native: where the CPU goes
 
-The last line is ``worker/raw=… worker/naive=… idle_latency/raw=… rss_over_model_mb=…``; the
-line before it compares the worker with raw CTranslate2 at the same number of sentences in
-flight (and with HF when measured).
+The last line is ``worker/raw=… worker/raw_same_in_flight=… worker/naive=…
+idle_latency/raw=… rss_over_model_mb=… p99/p50=…`` (RSS and p99/p50: the one-sentence
+clients' phase; the table gives every phase's).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -36,14 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ctranslate2
-import grpc
+import worker_load as load
+from worker_profile import Profiler, available, busiest, describe, summarise, thread_cpu
 
-from duta.cli.up import free_port, wait_serving
 from duta.models import DemoShape, ModelBundle, build_demo_model, open_model_dir
-from duta.v1 import worker_pb2, worker_pb2_grpc
 from duta.worker.settings import available_cores
 
-IDLE_GAP = 0.05  # seconds between idle-latency calls, for raw and worker alike
 _CHARS = (
     "今天天气很好我们明天去北京吧你在做什么这个问题非常重要请告诉我时间地点和原因中国人民学习工作"
 )
@@ -57,6 +61,7 @@ class Row:
     tokens_per_s: float
     latency_ms: float | None = None
     note: str = ""
+    per_core: float = 0.0  # target tokens per CPU-second of the process
 
 
 def make_sentences(bundle: ModelBundle, count: int, length: int, seed: int = 0) -> list[str]:
@@ -72,142 +77,136 @@ def make_sentences(bundle: ModelBundle, count: int, length: int, seed: int = 0) 
     return out
 
 
-def bench_raw(bundle, sentences, args, threads) -> tuple[Row, float, Row]:
-    """Raw translate_batch at each batch size; returns the best row and idle latency (ms)."""
+def _peak_mb(reset: bool = False) -> float:
+    """This process's peak RSS (VmHWM) in MB; `reset` starts a new peak first."""
+    if reset:
+        with contextlib.suppress(OSError):
+            Path("/proc/self/clear_refs").write_text("5")
+    status = Path("/proc/self/status").read_text()
+    return int(next(x for x in status.splitlines() if x.startswith("VmHWM:")).split()[1]) / 1024
+
+
+def bench_raw(bundle, sentences, args, threads, profile: Path | None):
+    """Raw translate_batch at each batch size: (best row, idle latency ms, same-in-flight row)."""
     inter, intra = threads
     translator = ctranslate2.Translator(
         str(bundle.path), device="cpu", compute_type="int8", inter_threads=inter,
         intra_threads=intra,
     )  # fmt: skip
     tokens, _ = bundle.encode(sentences, "zh", "en")
-    opts = {
-        "beam_size": args.beam,
-        "max_decoding_length": args.out,
-        "min_decoding_length": args.out,
-    }
+    opts = {"beam_size": args.beam, "max_decoding_length": args.out,
+            "min_decoding_length": args.out}  # fmt: skip
     translator.translate_batch(tokens[:8], **opts)  # warm up
-    best, best_size = 0.0, 0
+    best, best_size, best_peak = 0.0, 0, 0.0
     for size in args.batch_sizes:
+        _peak_mb(reset=True)
         started = time.perf_counter()
         results = translator.translate_batch(tokens, max_batch_size=size, **opts)
         seconds = time.perf_counter() - started
         rate = sum(len(r.hypotheses[0]) for r in results) / seconds
         print(f"  raw batch {size:>3}: {rate:8.0f} target tokens/s", file=sys.stderr)
         if rate > best:
-            best, best_size = rate, size
+            best, best_size, best_peak = rate, size, _peak_mb()
     latencies = []
     for sentence in tokens[: args.idle_calls]:
-        time.sleep(IDLE_GAP)  # the same idle gap as the worker's latency calls
+        time.sleep(load.IDLE_GAP)  # the same idle gap as the worker's latency calls
         started = time.perf_counter()
         translator.translate_batch([sentence], **opts)
         latencies.append(time.perf_counter() - started)
     latency = statistics.median(latencies) * 1000
     # The same number of sentences in flight as the worker's clients, spread over the replicas.
     share = max(1, args.clients // inter)
+    profiler = Profiler(os.getpid(), profile / "raw.txt") if profile else None
+    threads = thread_cpu(os.getpid())
     started = time.perf_counter()
     results = translator.translate_batch(tokens, max_batch_size=share, **opts)
-    same = sum(len(r.hypotheses[0]) for r in results) / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    cores = busiest(threads, thread_cpu(os.getpid()), seconds)
+    print(f"  raw, {args.clients} in flight: threads busy {_cores(cores)}", file=sys.stderr)
+    same_per_core = sum(len(r.hypotheses[0]) for r in results) / (sum(cores) * seconds)
+    if profiler is not None:
+        profiler.stop()
+        print(f"  raw profile: {describe(summarise(profile / 'raw.txt', seconds))}")
+    same = sum(len(r.hypotheses[0]) for r in results) / seconds
     del translator
-    best_row = Row("raw CTranslate2", best, latency, f"best batch {best_size} per replica")
+    note = f"best batch {best_size} per replica, peak RSS {best_peak:.0f} MB"
+    best_row = Row("raw CTranslate2", best, latency, note)
     same_row = Row(f"raw CTranslate2, {args.clients} in flight", same, None, f"batch {share}")
-    return best_row, latency, same_row
+    same_row.per_core = same_per_core
+    return best_row, latency, same_row, best_peak
 
 
-class WorkerProcess:
-    """`duta serve worker` in a subprocess, on free ports."""
-
-    def __init__(self, model: Path, threads: tuple[int, int], beam: int, batching: bool) -> None:
-        self.port = free_port()
-        self.metrics_port = free_port()
-        env = {
-            **os.environ,
-            "DUTA_WORKER_INTER_THREADS": str(threads[0]),
-            "DUTA_WORKER_INTRA_THREADS": str(threads[1]),
-            "DUTA_WORKER_BEAM_SIZE": str(beam),
-            "DUTA_WORKER_BATCHING": "true" if batching else "false",
-            "DUTA_WORKER_LOG_LEVEL": "WARNING",
-        }
-        duta = Path(sys.executable).with_name("duta")
-        cmd = [str(duta), "serve", "worker", "--model", str(model), "--host", "127.0.0.1"]
-        cmd += ["--port", str(self.port), "--metrics-port", str(self.metrics_port)]
-        self.process = subprocess.Popen(cmd, env=env)
-        self.address = f"127.0.0.1:{self.port}"
-        wait_serving(self.address, 120, self.process)
-
-    def rss_mb(self) -> float:
-        """Peak resident memory of the worker (VmHWM), in MB."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
-        return int(line.split()[1]) / 1024
-
-    def batch_totals(self) -> tuple[float, float]:
-        """(sentences, batches) so far, from the worker's Prometheus histogram."""
-        import urllib.request
-
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        text = urllib.request.urlopen(url, timeout=10).read().decode()
-        values = {}
-        for line in text.splitlines():
-            if line.startswith("duta_worker_batch_sentences_"):
-                name, value = line.split("{")[0], float(line.rsplit(" ", 1)[1])
-                values[name] = value
-        prefix = "duta_worker_batch_sentences_"
-        return values.get(prefix + "sum", 0.0), values.get(prefix + "count", 0.0)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
+def _cores(cores: list[float]) -> str:
+    return " ".join(f"{c:.2f}" for c in cores[:6]) + " cores"
 
 
-def _request(sentence: str, args) -> worker_pb2.WorkerTranslateRequest:
-    return worker_pb2.WorkerTranslateRequest(
-        sentences=[sentence],
-        source_language="zh-Hans",
-        target_language="en",
-        options=worker_pb2.DecodingOptions(
-            beam_size=args.beam, max_decoding_length=args.out, min_decoding_length=args.out
-        ),
-    )
+def router_callers(sizes: list[int], clients: int) -> list[int]:
+    """Callers per call size: each size gets about an equal part of `clients` sentences in
+    flight, at least one caller (1,8,64 with 32 clients: ten of 1, one of 8, one of 64)."""
+    part = clients / len(sizes)
+    return [size for size in sizes for _ in range(max(1, int(part // size)))]
 
 
-async def _warm(address: str, sentences: list[str], args) -> None:
-    """Warms the connection and the pool, one call after another."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        stub = worker_pb2_grpc.WorkerStub(channel)
-        for sentence in sentences[: args.clients]:
-            await stub.Translate(_request(sentence, args))
+def run_batching(model: Path, sentences, long_sentences, args, threads):
+    """The batching worker, phase by phase: (phases, idle latency ms, RSS after load)."""
+    env = {"DUTA_WORKER_BEAM_SIZE": str(args.beam), "DUTA_WORKER_BATCHING": "true"}
+    env |= dict(item.split("=", 1) for item in args.worker_env)
+    worker = load.WorkerProcess(model, threads, env)
+    beam, out, profile = args.beam, args.out, args.profile
+    address, replicas = worker.address, threads[0]
+    try:
+        asyncio.run(load.warm(address, sentences, args.clients, beam, out))
+        loaded = worker.rss_mb()
+        one = load.run_phase(
+            worker,
+            f"{args.clients} one-sentence clients",
+            lambda: load.closed_loop(address, sentences, [1] * args.clients, beam, out),
+            replicas,
+            profile / "worker.txt" if profile else None,
+        )
+        sizes = router_callers(args.call_sentences, args.clients)
+        mixed = load.run_phase(
+            worker,
+            f"router-shaped ({len(sizes)} callers)",
+            lambda: load.closed_loop(address, sentences, sizes, beam, out),
+            replicas,
+            None,
+        )
+        burst = load.run_phase(
+            worker,
+            f"long burst ({args.long_length} tokens)",
+            lambda: load.closed_loop(address, long_sentences, [16] * 4, beam, args.long_out),
+            replicas,
+            None,
+        )
+        time.sleep(1.0)  # the worker is idle now: it gives its freed memory back
+        burst.after_mb = worker.rss_mb()
+        latency = asyncio.run(load.idle_latency(address, sentences, args.idle_calls, beam, out))
+        return [one, mixed, burst], latency, loaded
+    finally:
+        worker.stop()
 
 
-async def _clients(address: str, sentences: list[str], clients: int, args) -> float:
-    """`clients` concurrent callers, one sentence per call; returns target tokens/s."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        stub = worker_pb2_grpc.WorkerStub(channel)
-        queue = list(reversed(sentences))
-        produced = 0
-
-        async def client() -> None:
-            nonlocal produced
-            while queue:
-                reply = await stub.Translate(_request(queue.pop(), args))
-                produced += reply.hypotheses[0].output_tokens
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        return produced / (time.perf_counter() - started)
-
-
-async def _idle_latency(address: str, sentences: list[str], args) -> float:
-    """Median milliseconds of one sentence on an otherwise idle worker."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        stub = worker_pb2_grpc.WorkerStub(channel)
-        await stub.Translate(_request(sentences[0], args))
-        latencies = []
-        for sentence in sentences[: args.idle_calls]:
-            await asyncio.sleep(IDLE_GAP)
-            started = time.perf_counter()
-            await stub.Translate(_request(sentence, args))
-            latencies.append(time.perf_counter() - started)
-        return statistics.median(latencies) * 1000
+def run_naive(model: Path, sentences, args, threads) -> load.Phase:
+    env = {"DUTA_WORKER_BEAM_SIZE": str(args.beam), "DUTA_WORKER_BATCHING": "false"}
+    worker = load.WorkerProcess(model, threads, env)
+    try:
+        asyncio.run(load.warm(worker.address, sentences, 4, args.beam, args.out))
+        return load.run_phase(
+            worker,
+            f"naive server, {args.clients} clients",
+            lambda: load.closed_loop(
+                worker.address,
+                sentences[: args.naive_sentences],
+                [1] * args.clients,
+                args.beam,
+                args.out,
+            ),  # fmt: skip
+            threads[0],
+            None,
+        )
+    finally:
+        worker.stop()
 
 
 _HF_SCRIPT = """
@@ -238,11 +237,7 @@ print(produced / (time.perf_counter() - started))
 
 
 def bench_hf(args, threads: int) -> Row | None:
-    """HF transformers generate() on the same shape (fp32, random weights), if installed.
-
-    Runs in `--hf-python` (default: this interpreter), so torch can live in an environment
-    of its own: the serving environment never needs it.
-    """
+    """HF transformers generate() on the same shape (fp32, random weights), if installed."""
     python = args.hf_python or sys.executable
     probe = subprocess.run([python, "-c", "import torch, transformers"], capture_output=True)
     if probe.returncode != 0:
@@ -258,25 +253,13 @@ def bench_hf(args, threads: int) -> Row | None:
     return Row("HF transformers generate()", rate, None, f"fp32, batch {batch}, {threads} threads")
 
 
-def run_worker(model: Path, sentences, args, threads, batching: bool):
-    """Throughput (32 clients), idle latency and peak RSS of one worker configuration."""
-    worker = WorkerProcess(model, threads, args.beam, batching)
-    try:
-        count = len(sentences) if batching else args.naive_sentences
-        asyncio.run(_warm(worker.address, sentences, args))
-        sentences_before, batches_before = worker.batch_totals()
-        rate = asyncio.run(_clients(worker.address, sentences[:count], args.clients, args))
-        sentences_after, batches_after = worker.batch_totals()
-        batch = (sentences_after - sentences_before) / max(1.0, batches_after - batches_before)
-        latency = asyncio.run(_idle_latency(worker.address, sentences, args)) if batching else None
-        return rate, latency, worker.rss_mb(), batch
-    finally:
-        worker.stop()
-
-
 def main() -> None:
     args = _parse()
     threads = (args.inter_threads or available_cores(), args.intra_threads)
+    if args.profile:
+        if not available():
+            raise SystemExit("--profile needs py-spy: pip install py-spy")
+        args.profile.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         print("building the opus-mt-zh-en-shaped model (random weights, int8)…", file=sys.stderr)
         model = build_demo_model(Path(tmp) / "opus-mt-base", "zh", "en", "opus-mt",
@@ -284,47 +267,71 @@ def main() -> None:
         bundle = open_model_dir(model)
         model_mb = (model / "model.bin").stat().st_size / 2**20
         sentences = make_sentences(bundle, args.sentences, args.length)
-        raw, raw_latency, raw_same = bench_raw(bundle, sentences, args, threads)
-        rate, latency, rss, batch = run_worker(model, sentences, args, threads, batching=True)
-        naive_rate, _, _, naive_batch = run_worker(model, sentences, args, threads, batching=False)
+        long_sentences = make_sentences(bundle, 64, args.long_length, seed=1)
+        raw, raw_latency, raw_same, raw_peak = bench_raw(
+            bundle, sentences, args, threads, args.profile
+        )
+        phases, latency, loaded = run_batching(model, sentences, long_sentences, args, threads)
+        naive = run_naive(model, sentences, args, threads)
         hf = bench_hf(args, threads[0] * max(1, threads[1]))
-    rows = [
-        raw,
-        raw_same,
-        Row(
-            f"worker, {args.clients} clients",
-            rate,
-            latency,
-            f"peak RSS {rss:.0f} MB, mean batch {batch:.1f} under load",
-        ),
-        Row(
-            f"naive server, {args.clients} clients",
-            naive_rate,
-            None,
-            f"batching off, mean batch {naive_batch:.1f}",
-        ),
-    ]
+    _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phases, latency,
+            loaded, naive, hf)  # fmt: skip
+
+
+def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phases, latency,
+            loaded, naive, hf) -> None:  # fmt: skip
+    one, mixed, burst = phases
+    rows = [raw, raw_same, Row(f"worker, {args.clients} clients", one.tokens_per_s, latency),
+            Row(f"worker, {mixed.name}", mixed.tokens_per_s),
+            Row(naive.name, naive.tokens_per_s, None, "batching off")]  # fmt: skip
     if hf is not None:
         rows.append(hf)
-    _print_table(rows, args, threads, model_mb)
-    extra = f" worker/hf={rate / hf.tokens_per_s:.1f}" if hf is not None else ""
-    print(f"worker/raw_same_in_flight={rate / raw_same.tokens_per_s:.2f}{extra}")
-    print(
-        f"worker/raw={rate / raw.tokens_per_s:.2f} worker/naive={rate / naive_rate:.1f} "
-        f"idle_latency/raw={latency / raw_latency:.2f} rss_over_model_mb={rss - model_mb:.0f}"
-    )
-
-
-def _print_table(rows: list[Row], args, threads: tuple[int, int], model_mb: float) -> None:
     print(
         f"opus-mt-zh-en shape, int8, model.bin {model_mb:.0f} MB; {args.length} tokens in, "
         f"{args.out} out; beam {args.beam}; inter_threads {threads[0]} × intra_threads "
         f"{threads[1]}; {os.cpu_count()} CPUs"
     )
-    print(f"{'setup':<32} {'target tok/s':>12} {'idle latency ms':>16}  note")
+    print(f"{'setup':<36} {'target tok/s':>12} {'idle latency ms':>16}  note")
     for row in rows:
-        latency = f"{row.latency_ms:.0f}" if row.latency_ms is not None else "-"
-        print(f"{row.name:<32} {row.tokens_per_s:>12.0f} {latency:>16}  {row.note}")
+        cell = f"{row.latency_ms:.0f}" if row.latency_ms is not None else "-"
+        print(f"{row.name:<36} {row.tokens_per_s:>12.0f} {cell:>16}  {row.note}")
+    print(f"worker RSS over the model: {loaded - model_mb:.0f} MB loaded; per phase:")
+    print(f"{'phase':<36} {'tok/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
+          f"{'batch':>6} {'busy':>5} {'peak MB':>7} {'after MB':>8}")  # fmt: skip
+    for phase in (one, mixed, burst, naive):
+        p50, p99 = phase.tail()
+        print(f"{phase.name:<36} {phase.tokens_per_s:>6.0f} {p50:>7.0f} {p99:>7.0f} "
+              f"{p99 / max(p50, 1e-9):>7.2f} {phase.mean_batch:>6.1f} {phase.busy:>5.2f} "
+              f"{phase.peak_mb - model_mb:>7.0f} {phase.after_mb - model_mb:>8.0f}")  # fmt: skip
+    for size in args.call_sentences:
+        p50, p99 = mixed.tail(size)
+        print(f"  router-shaped calls of {size:>3}: p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+    for phase in (one, mixed):
+        print(
+            f"  {phase.name}: worker threads busy {_cores(phase.threads)}; "
+            f"the callers {phase.client_cores:.2f} cores"
+        )
+    if one.profile:
+        print(f"  worker profile ({one.name}): {one.profile}")
+    print(f"raw CTranslate2's own peak RSS at its best batch: {raw_peak - model_mb:.0f} MB "
+          "over the model (this process, which also imports grpc)")  # fmt: skip
+    extra = f" worker/hf={one.tokens_per_s / hf.tokens_per_s:.1f}" if hf is not None else ""
+    same = one.tokens_per_s / raw_same.tokens_per_s
+    # Target tokens per CPU-second (all the worker's threads; raw's): what the wall-clock
+    # ratio becomes when the two got different shares of a machine others share too.
+    per_core = one.tokens_per_s / max(sum(one.threads), 1e-9) / max(raw_same.per_core, 1e-9)
+    print(f"worker/raw_same_in_flight={same:.2f} router_shaped/raw="
+          f"{mixed.tokens_per_s / raw.tokens_per_s:.2f} "
+          f"worker/raw_same_in_flight_per_cpu_second={per_core:.2f}{extra}")  # fmt: skip
+    p50, p99 = one.tail()
+    rss = one.peak_mb - model_mb
+    print(
+        f"worker/raw={one.tokens_per_s / raw.tokens_per_s:.2f} "
+        f"worker/raw_same_in_flight={same:.2f} "
+        f"worker/naive={one.tokens_per_s / naive.tokens_per_s:.1f} "
+        f"idle_latency/raw={latency / raw_latency:.2f} rss_over_model_mb={rss:.0f} "
+        f"p99/p50={p99 / max(p50, 1e-9):.2f}"
+    )
 
 
 def _parse() -> argparse.Namespace:
@@ -335,10 +342,21 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--out", type=int, default=25, help="target tokens (min = max)")
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--call-sentences", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 64],
+        help="router-shaped phase: sentences per call, mixed (default 1,8,64)",
+    )  # fmt: skip
+    parser.add_argument("--long-length", type=int, default=250, help="long burst: tokens in")
+    parser.add_argument("--long-out", type=int, default=40, help="long burst: tokens out")
     parser.add_argument("--idle-calls", type=int, default=15)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--inter-threads", type=int, default=0, help="0: one per core")
     parser.add_argument("--intra-threads", type=int, default=1)
+    parser.add_argument(
+        "--worker-env", nargs="*", default=[], metavar="NAME=VALUE",
+        help="extra DUTA_WORKER_* settings for the batching worker",
+    )  # fmt: skip
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy output folder")
     parser.add_argument(
         "--hf-python", default="", help="interpreter with torch + transformers (the HF row)"
     )

@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,10 @@ NOT_RUN = {
     "docker ": "needs Docker (the files are checked by tests/unit/test_deploy.py)",
     "kubectl ": "needs a Kubernetes cluster (rendered and validated by test_deploy.py)",
 }
+COPY_IGNORE = (
+    ".git", ".venv", "models", "__pycache__", ".pytest_cache", ".mypy_cache", ".hypothesis",
+    ".ruff_cache", "*.egg-info", "build",
+)  # fmt: skip
 HUB_MODELS = ("zh-en", "ja-en", "en-ko", "ko-en", "en-ja", "th-en")
 
 
@@ -69,6 +74,9 @@ def _hub_repos(root: Path) -> dict[str, str]:
         (model / "eole-model").mkdir()
         (model / "eole-model" / "config.yaml").write_text("training: {}\n")
         repos[f"quickmt/quickmt-{pair}"] = str(model)
+    nllb = build_demo_model(root / "nllb", "zh", "en", "nllb", seed=30)
+    (nllb / METADATA_FILE).unlink()
+    repos["skywood/nllb-200-distilled-600M-ct2-int8"] = str(nllb)
     from tests.integration.test_models_convert import _marian_checkpoint
 
     repos["Helsinki-NLP/opus-mt-zh-en"] = str(_marian_checkpoint(root / "opus-mt-zh-en"))
@@ -80,9 +88,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     if shutil.which("unshare") is None:
         pytest.fail("`unshare` (util-linux) is needed to give the README's fixed ports a network")
     pytest.importorskip("torch", reason="torch is not importable: `make install-convert`")
+    started = time.monotonic()
     work = tmp_path_factory.mktemp("readme")
-    clone = work / "clone"  # the fresh clone: nothing but the installed venv
-    clone.mkdir()
+    clone = work / "clone"  # a fresh clone of this tree (as it is now), with the installed venv
+    shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(*COPY_IGNORE))
     (clone / ".venv").symlink_to(Path(sys.executable).parent.parent)
     commands = [c for c in readme_commands() if not not_run(c)]
     # Not from the README: what the last cluster serves, to check below.
@@ -94,6 +103,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         "commands": commands,
         "results": str(work / "results.json"),
     }
+    print(f"hub stand-in repositories built: {time.monotonic() - started:.1f}s")
     (work / "spec.json").write_text(json.dumps(spec))
     done = subprocess.run(
         ["unshare", "-n", sys.executable, "-m", "tests.readme_harness", str(work / "spec.json")],
@@ -103,6 +113,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         pytest.fail(f"a private network namespace is needed (run as root): {done.stderr}")
     assert done.returncode == 0, done.stderr[-3000:]
     ran = json.loads((work / "results.json").read_text())
+    for result in ran:  # shown with -s or on failure: where the time goes
+        print(f"{result['seconds']:6.1f}s rc={result['rc']} {result['command'][:100]!r}")
     return {"clone": {"path": str(clone)}, **{r["command"]: r for r in ran}}
 
 
@@ -138,6 +150,7 @@ def test_what_the_commands_printed(results) -> None:
     assert "pulling real models for en-ko" in _out(results, "duta up --pairs zh-en,ja-en,en-ko")
     assert "installed quickmt/quickmt-th-en" in _out(results, "duta models pull th-en --from")
     assert "converted ./opus-mt-zh-en" in _out(results, "duta models convert ./opus-mt-zh-en")
+    assert "NON-COMMERCIAL" in _out(results, "duta models pull skywood/nllb")
 
 
 def test_the_real_models_are_installed_and_served(results) -> None:
@@ -146,8 +159,13 @@ def test_the_real_models_are_installed_and_served(results) -> None:
                        ("quickmt-en-ja", "quickmt/quickmt-en-ja")):  # fmt: skip
         meta = read_metadata(models / name)
         assert meta is not None and meta.repo_id == repo and not meta.demo, name
-    converted = read_metadata(models / "opus-mt-zh-en")
-    assert converted is not None and converted.converter and "int8" in converted.converter
+    for name in ("opus-mt-zh-en", "my-zh-en"):  # pulled from the catalog, converted by hand
+        converted = read_metadata(models / name)
+        assert converted is not None and converted.converter and "int8" in converted.converter
+    pulled = read_metadata(models / "opus-mt-zh-en")
+    assert pulled is not None and pulled.repo_id == "Helsinki-NLP/opus-mt-zh-en"
+    nllb = read_metadata(models / "nllb-200-distilled-600M-ct2-int8")
+    assert nllb is not None and nllb.license == "CC-BY-NC-4.0" and nllb.tier == "large"
     served = json.loads(results['duta translate --json "今天天气很好。" --to en']["stdout"])
     item = served["translations"][0]
     assert item["models"] == ["quickmt-zh-en"] and not item.get("demoOutput")

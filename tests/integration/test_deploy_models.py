@@ -29,7 +29,9 @@ def _repo(root: Path, pair: str, seed: int) -> dict[str, bytes]:
 def test_compose_models_service_fills_the_volume(tmp_path: Path) -> None:
     service = compose_config()["services"]["models"]
     script = service["command"][0].replace("$$", "$").replace("/models", str(tmp_path / "v"))
-    pairs = service["environment"]["PAIRS"].split()
+    configured = service["environment"]["PAIRS"].split()
+    assert {"zh-en", "ja-en", "en-ko"} <= set(configured)
+    pairs = configured[:1]  # the loop is the same for every pair: one keeps the test short
     hub = HubStandIn().start()
     try:
         for seed, pair in enumerate(pairs):
@@ -45,7 +47,7 @@ def test_compose_models_service_fills_the_volume(tmp_path: Path) -> None:
         def run(demo: str) -> str:
             done = subprocess.run(
                 [*service["entrypoint"], script],
-                env={**env, "DEMO": demo},
+                env={**env, "DEMO": demo, "PAIRS": " ".join(pairs)},
                 capture_output=True,
                 text=True,
                 timeout=300,

@@ -147,3 +147,16 @@ def test_request_ids_are_bounded_sanitised_and_reach_the_worker(client, caplog) 
     assert "trace-42__b__drop" in by_logger["duta.worker.servicer"]
     assert "x" * 64 in by_logger["duta.worker.servicer"]
     assert all(len(rid) <= 64 for ids in by_logger.values() for rid in ids)
+
+
+def test_the_readme_client_example_runs(shared_router, capsys) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    (example,) = [b for b in blocks if "from duta.client import" in b]
+    address = f"127.0.0.1:{shared_router.service.port}"
+    exec(compile(example.replace("127.0.0.1:50051", address), "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1].startswith("INVALID_ARGUMENT INVALID_LANGUAGE [('target_language'")
+    assert "zh-Hans direct ('demo-zh-en',)" in printed[0]

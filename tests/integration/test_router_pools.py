@@ -121,7 +121,7 @@ def test_a_pool_survives_kill_stall_and_drain(demo_models, loop_thread, detector
         host="127.0.0.1",
         port=0,
         workers=(WorkerEndpoint(addresses=(f"127.0.0.1:{ports[0]}", f"127.0.0.1:{ports[2]}")),),
-        per_try_timeout_seconds=3,
+        per_try_timeout_seconds=5,
         detector_ngram=False,
     )
     try:
@@ -151,3 +151,80 @@ def test_a_pool_survives_kill_stall_and_drain(demo_models, loop_thread, detector
         for replica in replicas:
             replica.close()
     assert load.failures == []
+
+
+def test_separate_entries_of_one_model_share_load_and_fail_over(
+    demo_models, loop_thread, detector
+) -> None:
+    """Two `workers:` entries that turn out to serve the same model are replicas as well."""
+    from duta.worker import WorkerSettings
+    from tests.conftest import start_worker, stop_worker
+
+    model = demo_models / "demo-zh-en"
+    started = [
+        start_worker(
+            loop_thread, WorkerSettings(model=model, host="127.0.0.1", port=0, inter_threads=1)
+        )
+        for _ in range(2)
+    ]
+    (a_service, a), (b_service, b) = started
+    settings = RouterSettings(
+        host="127.0.0.1",
+        port=0,
+        workers=tuple(WorkerEndpoint(address=f"127.0.0.1:{s.port}") for s, _ in started),
+        worker_refresh_seconds=3600,  # the Info poll must not be what notices the death
+    )
+    try:
+        with (
+            running_router(loop_thread, settings, detector) as router,
+            Client(f"127.0.0.1:{router.service.port}", max_attempts=1) as client,
+        ):
+            for i in range(8):
+                client.translate([f"两个条目第{i}句。"], "en", source="zh", no_cache=True)
+            assert a.batcher.stats.computed_sentences > 0 and b.batcher.stats.computed_sentences > 0
+            loop_thread.run(a_service.server.stop(0))  # gone, and the router was not told
+            before = b.batcher.stats.computed_sentences
+            for i in range(8):
+                assert client.translate([f"一个停了第{i}句。"], "en", source="zh", no_cache=True)
+            assert b.batcher.stats.computed_sentences == before + 8
+    finally:
+        for service, servicer in started:
+            stop_worker(loop_thread, service, servicer)
+
+
+def test_a_stalled_attempt_is_retried_after_the_per_try_timeout(loop_thread) -> None:
+    """The pools' channel retries an attempt with no answer by `per_try_timeout_seconds`
+    (gRPC's C core honours perAttemptRecvTimeout only with the hedging switch the pools set)."""
+    import asyncio
+
+    import grpc
+
+    from duta.router.channels import open_channel
+    from duta.v1 import worker_pb2, worker_pb2_grpc
+
+    attempts: list[int] = []
+
+    class FirstAttemptStalls(worker_pb2_grpc.WorkerServicer):
+        async def Info(self, request, context):  # noqa: N802
+            attempts.append(len(attempts))
+            if len(attempts) == 1:
+                await asyncio.sleep(120)  # a stalled replica: never answers in time
+            return worker_pb2.WorkerInfoResponse(model_id="answered")
+
+    async def scenario() -> str:
+        server = grpc.aio.server()
+        worker_pb2_grpc.add_WorkerServicer_to_server(FirstAttemptStalls(), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        settings = RouterSettings(per_try_timeout_seconds=1)
+        channel = open_channel(WorkerEndpoint(address=f"127.0.0.1:{port}"), settings)
+        try:
+            stub = worker_pb2_grpc.WorkerStub(channel)
+            reply = await stub.Info(worker_pb2.WorkerInfoRequest(), timeout=60)
+            return reply.model_id
+        finally:
+            await channel.close()
+            await server.stop(0)
+
+    assert loop_thread.run(scenario()) == "answered"
+    assert len(attempts) == 2

@@ -80,3 +80,15 @@ def test_list_languages_shows_tiers(stub) -> None:
     assert [(p.target_language, p.tier, p.route) for p in reply.pairs] == [
         ("en", "large", pb.ROUTE_ESCALATED)
     ]
+
+
+def test_a_large_tier_keeps_list_languages_small_unless_pairs_are_asked_for(stub) -> None:
+    reply = stub.ListLanguages(pb.ListLanguagesRequest())
+    assert not reply.pairs and reply.languages  # languages and models, no N² pair list
+    thai = {language.code: language for language in reply.languages}["th"]
+    assert thai.source and thai.tiers == ["large"] and thai.display_name == "Thai"
+    asked = stub.ListLanguages(pb.ListLanguagesRequest(include_pairs=True))
+    routes = {(p.source_language, p.target_language): p.route for p in asked.pairs}
+    assert (
+        routes[("th", "en")] == pb.ROUTE_ESCALATED and routes[("zh-Hans", "en")] == pb.ROUTE_DIRECT
+    )

@@ -11,18 +11,21 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+import duta.cache.metrics
 import duta.common.interceptors
 import duta.router.metrics
 import duta.worker.metrics  # noqa: F401 - registers the metrics
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "duta-dashboard.json"
 METRIC = re.compile(r"\bduta_[a-z_]+")
-# What an operator looks at (issue 8): requests, latency, routes, cache, queue, batch sizes.
+# What an operator looks at (issue 8): requests, latency, routes, cache hits by level, worker
+# queue depth, batch sizes.
 REQUIRED = {
     "duta_grpc_requests_total",
     "duta_grpc_request_seconds_bucket",
     "duta_router_texts_total",
     "duta_router_sentences_total",
+    "duta_cache_lookups_total",
     "duta_worker_queue_sentences",
     "duta_worker_batch_sentences_bucket",
     "duta_worker_request_seconds_bucket",

@@ -35,6 +35,7 @@ TREES = ("base", *OVERLAYS)
 # Secrets an overlay expects to be created out of band (see its kustomization.yaml).
 EXTERNAL_SECRETS = {"overlays/production": {"redis"}}
 GRACE_SECONDS = 20  # RouterSettings/WorkerSettings.grace_seconds, also set explicitly below
+DRAIN_DELAY_SECONDS = 5  # ServiceSettings.drain_delay_seconds: NOT_SERVING but still answering
 GRPC_PORTS = {"router": 50051, "worker": 50052}
 VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
@@ -208,9 +209,10 @@ def test_duta_containers_have_grpc_probes_and_drain_in_time(tree: str) -> None:
                 )
             env = resolve_env(container, {})
             grace = float(env.get(f"DUTA_{role.upper()}_GRACE_SECONDS", GRACE_SECONDS))
+            delay = float(env.get(f"DUTA_{role.upper()}_DRAIN_DELAY_SECONDS", DRAIN_DELAY_SECONDS))
             pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("exec", {})
             pause = float(pre_stop.get("command", ["sleep", "0"])[-1])
-            assert pod["terminationGracePeriodSeconds"] > grace + pause, where
+            assert pod["terminationGracePeriodSeconds"] > pause + delay + grace, where
     assert served == {"router", "worker"}, f"{tree} lacks a router or worker"
 
 

@@ -95,8 +95,14 @@ def test_parse_pairs_rejects_ambiguous_or_incomplete(text: str) -> None:
 def test_register_sets_func_on_every_subcommand() -> None:
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
-    for argv in (["models", "build-demo", "d"], ["models", "list"], ["models", "verify", "d"]):
+    for argv in (
+        ["models", "build-demo", "d"],
+        ["models", "list"],
+        ["models", "verify", "d"],
+        ["models", "pull", "zh-en"],
+        ["models", "convert", "src", "out", "--source", "zh", "--target", "en"],
+    ):
         assert callable(parser.parse_args(argv).func)
     args = parser.parse_args(["models", "build-demo", "d"])
-    assert args.pairs[:3] == [("zh", "en"), ("ja", "en"), ("ko", "en")]
+    assert args.pairs is None  # the handler builds DEMO_PAIRS (resolved there: no CT2 import)
     assert args.family == "quickmt" and args.force is False

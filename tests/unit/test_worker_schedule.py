@@ -89,6 +89,18 @@ def test_a_free_replica_never_waits_more_than_max_wait() -> None:
     assert names(schedule.plan(1.02).batch) == ["late"]
 
 
+def test_the_wait_stretches_with_slow_batches_within_ten_times_max_wait() -> None:
+    schedule = Schedule(slots=2, max_batch_cost=4096, max_wait=0.02)
+    push(schedule, Item("a"))
+    schedule.finished(schedule.plan(0.0).batch, seconds=1.0)  # a slow machine: 1 s a batch
+    assert schedule.wait == pytest.approx(0.1)  # a tenth of it
+    push(schedule, *(Item(f"b{i}") for i in range(8)))
+    schedule.finished(schedule.plan(0.0).batch, seconds=60.0)
+    assert schedule.wait == pytest.approx(0.2)  # never more than ten times max_wait
+    schedule.finished(schedule.plan(0.0).batch, seconds=0.05)
+    assert schedule.wait == pytest.approx(0.02)  # fast again: max_wait
+
+
 def test_options_never_mix_and_each_keeps_its_order() -> None:
     schedule = Schedule(slots=1, max_batch_cost=4096, max_wait=0.0)
     push(schedule, Item("g0"), Item("b0", key=BEAM4), Item("g1"), Item("b1", key=BEAM4))
@@ -167,12 +179,14 @@ def simulate(
     max_wait: float,
     max_batch_cost: int = 4096,
     seed: int = 0,
+    slow: float = 1.0,
 ) -> Outcome:
     """Closed-loop clients (one per entry of `call_sizes`) on `slots` replicas.
 
     A batch of n 25-token sentences takes 0.1 + 0.025·n simulated seconds (CTranslate2's
     shape on this machine: batching pays, sublinearly); an answered client sends its next call
     0.5–8 ms later (the answer's way back and the next request's way in), like real callers.
+    `slow` scales both, like a machine that many other processes share.
     """
     rng = random.Random(seed)
     schedule: Schedule[Item] = Schedule(slots, max_batch_cost, max_wait)
@@ -195,21 +209,21 @@ def simulate(
                 [Item(f"{call.client}.{i}", now, call=call) for i in range(call.sentences)]
             )
         elif kind == "done":
-            schedule.finished(payload)
+            schedule.finished(payload, slow * (0.1 + 0.025 * len(payload)))
             for item in payload:
                 item.call.remaining -= 1
                 if item.call.remaining == 0:
                     schedule.answered(25 * item.call.sentences, now)
                     out.latencies[item.call.sentences].append(now - item.call.sent)
                     if left[item.call.client]:
-                        send(item.call.client, now + rng.uniform(0.0005, 0.008))
+                        send(item.call.client, now + slow * rng.uniform(0.0005, 0.008))
         while schedule.running < slots:
             plan = schedule.plan(now)
             if not plan.batch:
                 if plan.wake is not None:
                     heapq.heappush(events, (plan.wake, next(order), "wake", None))
                 break
-            seconds = 0.1 + 0.025 * len(plan.batch)
+            seconds = slow * (0.1 + 0.025 * len(plan.batch))
             out.batches.append(len(plan.batch))
             out.busy += seconds
             heapq.heappush(events, (now + seconds, next(order), "done", plan.batch))
@@ -223,6 +237,14 @@ def test_32_one_sentence_callers_settle_into_full_batches_with_an_even_tail() ->
     assert statistics.mean(settled) >= 15.5, out.batches  # the most they can: 16 per replica
     assert out.idle_share(2) < 0.06
     assert out.tail() <= 1.3  # the start (batches of 1, then 16) is all of the spread
+
+
+def test_on_a_machine_ten_times_slower_the_batches_stay_full() -> None:
+    # Callers then come back up to 80 ms after their answer, four times max_wait: the wait
+    # stretches with the batches' compute time, so they are still waited for.
+    out = simulate(slots=2, call_sizes=[1] * 32, calls_per_client=40, max_wait=0.02, slow=10)
+    assert statistics.mean(out.batches[6:-6]) >= 15.5, out.batches
+    assert out.tail() <= 1.3
 
 
 def test_without_the_share_wait_the_same_callers_fragment() -> None:

@@ -12,8 +12,6 @@ import time
 from pathlib import Path
 
 from duta.models.catalog import CATALOG, TRAPS
-from duta.models.demo import DEMO_PAIRS, build_demo_model
-from duta.models.directory import open_model_dir
 from duta.models.errors import ModelDirError, PullError
 from duta.models.integrity import check_recorded
 from duta.models.metadata import FAMILIES, METADATA_FILE, ModelMetadata, read_metadata
@@ -58,6 +56,9 @@ def _kept(path: Path) -> str | None:
 
 
 def _build_demo(args: argparse.Namespace) -> int:
+    from duta.models import demo  # deferred: loads CTranslate2
+
+    args.pairs = args.pairs or list(demo.DEMO_PAIRS)
     if args.name and len(args.pairs) != 1:
         print("error: --name names one model: give one pair with it", file=sys.stderr)
         return 2
@@ -73,7 +74,7 @@ def _build_demo(args: argparse.Namespace) -> int:
             todo.append((path, source, target))
     try:
         paths = [
-            build_demo_model(
+            demo.build_demo_model(
                 path, source, target, args.family, seed=seed, model_id=path.name,
                 overwrite=args.force,
             )
@@ -97,6 +98,8 @@ def _local_rows(root: Path) -> list[str]:
             rows.append(f"  {model_dir}  (no {METADATA_FILE}: verify with --source/--target)")
             continue
         try:
+            from duta.models.directory import open_model_dir
+
             meta = open_model_dir(model_dir).metadata
         except ModelDirError as exc:
             rows.append(f"  {model_dir}  INVALID: {exc}")
@@ -171,6 +174,8 @@ def _verify(args: argparse.Namespace) -> int:
         return 1
 
     try:
+        from duta.models.directory import open_model_dir
+
         bundle = open_model_dir(args.dir, args.source, args.target)
         meta = bundle.metadata
         check_recorded(bundle.path, meta.files)
@@ -290,8 +295,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     build.add_argument(
         "--pairs",
         type=parse_pairs,
-        default=list(DEMO_PAIRS),
-        help="comma-separated pairs, e.g. zh-en,ja-en (default: %(default)s)",
+        help="comma-separated pairs, e.g. zh-en,ja-en (default: zh-en,ja-en,ko-en,en-zh,"
+        "en-ja,en-ko)",
     )
     build.add_argument("--family", choices=FAMILIES, default="quickmt", help="file layout")
     build.add_argument("--name", help="directory name for a single pair (default: demo-SRC-TGT)")

@@ -22,7 +22,7 @@ from duta.models._codes import canonicalize, to_model_token
 from duta.models.catalog import CATALOG, TRAPS, WIDE_LANGUAGES, CatalogEntry, recommended
 from duta.models.directory import open_model_dir
 from duta.models.errors import ModelDirError, PullError
-from duta.models.families import LAYOUTS
+from duta.models.families import LAYOUTS, read_vocabularies
 from duta.models.integrity import check_remote, digest_files
 from duta.models.local import copy_local_repo
 from duta.models.metadata import METADATA_FILE, ModelMetadata, read_metadata, write_metadata
@@ -119,17 +119,21 @@ def _patterns(entry: CatalogEntry) -> tuple[list[str], list[str]]:
     return names, ["*/*"]  # skips training folders such as quickmt's eole-model/
 
 
-def _languages(entry: CatalogEntry, side: int) -> list[str]:
+def _languages(entry: CatalogEntry, side: int, vocabulary: set[str]) -> list[str]:
+    """The languages to record; for a many-to-many entry, those of WIDE_LANGUAGES whose
+    language token the model's vocabulary really has (families without tokens: all)."""
     codes: list[str] = []
     for pair in entry.pairs:
         if pair[side] != "*":
             codes.append(canonicalize(pair[side]))
             continue
         for code in WIDE_LANGUAGES:
-            try:
-                if entry.family in ("nllb", "m2m100", "opus-mt-multi"):
-                    to_model_token(code, entry.family)
+            if entry.family not in ("nllb", "m2m100", "opus-mt-multi"):
                 codes.append(code)
+                continue
+            try:
+                if to_model_token(code, entry.family) in vocabulary:
+                    codes.append(code)
             except ValueError:
                 continue
     return list(dict.fromkeys(codes))
@@ -139,7 +143,11 @@ def _metadata(entry: CatalogEntry, model_dir: Path, revision: str) -> ModelMetad
     import json
 
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    sources, targets = _languages(entry, 0), _languages(entry, 1)
+    try:
+        vocabulary = set().union(*read_vocabularies(model_dir))
+    except ModelDirError as exc:
+        raise PullError(f"{entry.repo_id}: {exc}") from None
+    sources, targets = _languages(entry, 0, vocabulary), _languages(entry, 1, vocabulary)
     tokens: dict[str, str] = {}
     if entry.family in ("nllb", "m2m100", "opus-mt-multi"):
         codes = targets if entry.family == "opus-mt-multi" else sources + targets
@@ -159,9 +167,22 @@ def _metadata(entry: CatalogEntry, model_dir: Path, revision: str) -> ModelMetad
         description=entry.notes,
         license=entry.license,
         repo_id=entry.repo_id,
-        converter=f"ctranslate2 {ctranslate2.__version__} int8" if converted else "pre-converted",
+        converter=f"ctranslate2 {ctranslate2.__version__} int8"
+        if converted
+        else _prebuilt(model_dir),
         files=digest_files(model_dir),
     )
+
+
+def _prebuilt(model_dir: Path) -> str:
+    """What a pre-converted model.bin says about the converter that wrote it."""
+    from duta.models.modelbin import read_model_bin
+
+    try:
+        info = read_model_bin(model_dir / "model.bin")
+    except ModelDirError as exc:
+        raise PullError(f"{model_dir.name}: {exc}") from None
+    return f"pre-converted (model.bin format {info.binary_version}, {info.spec_name})"
 
 
 def _stage(entry: CatalogEntry, options: PullOptions, staging: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import re
 import time
@@ -21,6 +22,8 @@ from duta.router.routing import Hop, RoutePlan
 from duta.router.settings import RouterSettings
 from duta.router.types import Outcome, Request, Route
 from duta.text import to_chinese_variant
+
+logger = logging.getLogger(__name__)
 
 _PLACEHOLDERS = re.compile(r"\[\s*\d{1,3}\s*\]")
 
@@ -84,9 +87,7 @@ class HopRunner:
     ) -> dict[str, WorkerResult]:
         """Worker results for key → sentence; joins identical calls already in flight."""
         if not req.use_cache:  # neither read nor written: nothing shared either
-            results = await hop.pool.translate(
-                list(missing.values()), hop.source, hop.target, req.beam_size, self.timeout(req)
-            )
+            results = await self.send(hop, list(missing.values()), req)
             return dict(zip(missing, results, strict=True))
         joined = {k: self._inflight[k] for k in missing if k in self._inflight}
         mine = {k: s for k, s in missing.items() if k not in joined}
@@ -96,9 +97,7 @@ class HopRunner:
         metrics.COALESCED.inc(len(joined))
         try:
             if mine:
-                results = await hop.pool.translate(
-                    list(mine.values()), hop.source, hop.target, req.beam_size, self.timeout(req)
-                )
+                results = await self.send(hop, list(mine.values()), req)
                 fresh = dict(zip(mine, results, strict=True))
                 for key, result in fresh.items():
                     owned[key].set_result(result)
@@ -119,6 +118,20 @@ class HopRunner:
             for key, future in owned.items():
                 if self._inflight.get(key) is future:
                     del self._inflight[key]
+
+    async def send(self, hop: Hop, sentences: list[str], req: Request) -> list[WorkerResult]:
+        """The hop's pool translates; when it is unavailable, the next pool of the same model."""
+        pools = (hop.pool, *hop.replicas)
+        for attempt, pool in enumerate(pools, start=1):
+            try:
+                return await pool.translate(
+                    sentences, hop.source, hop.target, req.beam_size, self.timeout(req)
+                )
+            except ServiceUnavailable:
+                if attempt == len(pools):
+                    raise
+                logger.info("pool %s unavailable; its model's next pool takes the call", pool.name)
+        raise AssertionError("unreachable")
 
     def timeout(self, req: Request) -> float:
         """Seconds a worker call may take: the caller's remaining deadline, capped."""

@@ -76,3 +76,42 @@ def languages(
             )
         )
     return out
+
+
+def list_languages(
+    table: RoutingTable,
+    fallbacks: Mapping[str, str],
+    *,
+    source: str = "",
+    target: str = "",
+    locale: str = "en",
+    include_pairs: bool = False,
+) -> pb.ListLanguagesResponse:
+    """The ListLanguages answer: languages and models always; pairs when asked for, filtered,
+    or when no multilingual (large) tier makes their number N²."""
+    response = pb.ListLanguagesResponse(languages=languages(table, fallbacks, locale))
+    multilingual = any(p.info and p.info.tier == "large" for p in table.pools)
+    if include_pairs or source or target or not multilingual:
+        for plan in table.servable_pairs(source, target):
+            pools = [hop.pool for hop in plan.hops]
+            response.pairs.add(
+                source_language=plan.source,
+                target_language=plan.target,
+                route=plan.kind.value,
+                models=plan.models,
+                tier=pools[0].info.tier if pools[0].info else "small",
+                demo=any(p.info and p.info.demo for p in pools),
+                available=all(p.available for p in pools),
+            )
+    for pool in table.pools:
+        if pool.info:
+            response.models.add(
+                id=pool.info.model_id,
+                revision=pool.info.revision,
+                tier=pool.info.tier,
+                source_languages=pool.info.source_languages,
+                target_languages=pool.info.target_languages,
+                demo=pool.info.demo,
+                available=pool.available,
+            )
+    return response

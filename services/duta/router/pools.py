@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 CHUNK_SENTENCES = 128  # sentences per worker call
 CHUNKS_IN_FLIGHT = 4  # calls per request and pool at a time
 MAX_OVERLOAD_PAUSE = 2.0  # seconds between retries of a RESOURCE_EXHAUSTED call, at most
+UNAVAILABLE_ROUNDS = 3  # rounds of gRPC's retries a call gets before UNAVAILABLE is final
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class WorkerPool:
     async def _call_with_retry(
         self, sentences: list[str], source: str, target: str, beam_size: int, deadline: float
     ) -> list[WorkerResult]:
-        attempt = 0
+        attempt = unavailable = 0
         while True:
             attempt += 1
             try:
@@ -125,10 +126,20 @@ class WorkerPool:
                     sentences, source, target, beam_size, deadline - time.monotonic()
                 )
             except Overloaded as exc:
+                error: Overloaded | ServiceUnavailable = exc
                 pause = max(min(0.1 * 2 ** (attempt - 1), MAX_OVERLOAD_PAUSE), exc.retry_after)
-                if time.monotonic() + pause >= deadline:
+            except ServiceUnavailable as exc:
+                # gRPC's own retries (other replicas, per-attempt timeouts) were all used up,
+                # e.g. a stalled replica not yet dropped by keepalive while the others were
+                # slow: a few more rounds, within the deadline, before the caller sees it.
+                error = exc
+                unavailable += 1
+                if unavailable > UNAVAILABLE_ROUNDS:
                     raise
-                await asyncio.sleep(pause)
+                pause = 0.2 * 2 ** (unavailable - 1)
+            if time.monotonic() + pause >= deadline:
+                raise error
+            await asyncio.sleep(pause)
 
     async def _call(
         self, sentences: list[str], source: str, target: str, beam_size: int, timeout: float

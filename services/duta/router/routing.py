@@ -41,6 +41,9 @@ class Hop:
     pool: WorkerPool
     source: str
     target: str
+    # Other pools serving the same model (separate `workers:` entries of one model): tried in
+    # turn when `pool` is unavailable, so such entries are replicas too, not cold standbys.
+    replicas: tuple[WorkerPool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class RoutingTable:
         self.pools = list(pools)
         self.pivot = pivot
         self.fallbacks = dict(fallbacks or {})
+        self._turn = itertools.count()
 
     def direct(self, source: str, target: str, tier: str) -> Hop | None:
         """The best pool of `tier` serving source → target, available pools first."""
@@ -91,8 +95,20 @@ class RoutingTable:
             tgt = match_language(target, list(info.target_languages))
             if src and tgt and base_language(src[0]) != base_language(tgt[0]):
                 candidates.append((not pool.available, Hop(pool, src[0], tgt[0])))
+        if not candidates:
+            return None
         candidates.sort(key=lambda c: c[0])
-        return candidates[0][1] if candidates else None
+        unavailable, best = candidates[0]
+        same = [
+            hop.pool
+            for down, hop in candidates
+            if down == unavailable and hop.pool.model_ref == best.pool.model_ref
+        ]
+        if len(same) == 1:
+            return best
+        turn = next(self._turn) % len(same)  # spread calls over the pools of one model
+        order = same[turn:] + same[:turn]
+        return Hop(order[0], best.source, best.target, tuple(order[1:]))
 
     def plan(self, source: str, target: str, tier: int = Tier.ANY, pivot: bool = True) -> RoutePlan:
         """Plans source → target; raises UnsupportedLanguagePair listing what exists."""

@@ -12,7 +12,7 @@ import grpc
 from duta.common.errors import InvalidArgument, Overloaded
 from duta.common.logging import user_text
 from duta.langid import Detector
-from duta.router.languages import languages
+from duta.router.languages import list_languages
 from duta.router.pipeline import Pipeline
 from duta.router.routing import RoutingTable
 from duta.router.settings import RouterSettings
@@ -94,44 +94,17 @@ class TranslatorServicer(translator_pb2_grpc.TranslatorServicer):
     async def ListLanguages(
         self, request: pb.ListLanguagesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListLanguagesResponse:
-        source = (
-            canonical(request.source_language, "source_language") if request.source_language else ""
+        def code(value: str, field: str, default: str = "") -> str:
+            return canonical(value, field) if value else default
+
+        return list_languages(
+            self.table,
+            self.settings.fallback_languages,
+            source=code(request.source_language, "source_language"),
+            target=code(request.target_language, "target_language"),
+            locale=code(request.display_language, "display_language", "en"),
+            include_pairs=request.include_pairs,
         )
-        target = (
-            canonical(request.target_language, "target_language") if request.target_language else ""
-        )
-        locale = (
-            canonical(request.display_language, "display_language")
-            if request.display_language
-            else "en"
-        )
-        response = pb.ListLanguagesResponse(
-            languages=languages(self.table, self.settings.fallback_languages, locale)
-        )
-        if request.include_pairs or source or target:
-            for plan in self.table.servable_pairs(source, target):
-                pools = [hop.pool for hop in plan.hops]
-                response.pairs.add(
-                    source_language=plan.source,
-                    target_language=plan.target,
-                    route=plan.kind.value,
-                    models=plan.models,
-                    tier=pools[0].info.tier if pools[0].info else "small",
-                    demo=any(p.info and p.info.demo for p in pools),
-                    available=all(p.available for p in pools),
-                )
-        for pool in self.table.pools:
-            if pool.info:
-                response.models.add(
-                    id=pool.info.model_id,
-                    revision=pool.info.revision,
-                    tier=pool.info.tier,
-                    source_languages=pool.info.source_languages,
-                    target_languages=pool.info.target_languages,
-                    demo=pool.info.demo,
-                    available=pool.available,
-                )
-        return response
 
     async def _translate(
         self, request: pb.TranslateRequest, context: grpc.aio.ServicerContext, bulk: bool = False

@@ -330,6 +330,7 @@ class Batcher:
 
     async def _execute(self, batch: list[Pending]) -> None:
         loop = asyncio.get_running_loop()
+        seconds = 0.0
         try:
             alive, hyps, seconds = await loop.run_in_executor(self._executor, self._compute, batch)
         except Exception as exc:  # a CTranslate2 failure fails this batch's callers only
@@ -339,7 +340,7 @@ class Batcher:
                     item.future.set_exception(exc)
             return
         finally:
-            self._schedule.finished(batch)
+            self._schedule.finished(batch, seconds)
             self._work.set()
             self._release_if_idle()
         computed = {id(item) for item in alive}

@@ -4,12 +4,16 @@ The whole schedule in two sentences:
 
 1. A free replica takes the oldest queued sentences that share the oldest one's decoding
    options, first come first served, up to its *share*: the work in flight — sentences queued
-   or running, and those answered less than `max_wait` ago whose callers have not sent their
+   or running, and those answered less than `wait` ago whose callers have not sent their
    next call yet — divided by the replicas, capped at `max_batch_cost`.
 2. It starts that batch as soon as the queue holds a full share — at once on an idle worker,
-   where the share is at most what is queued — or once it has waited `max_wait` for one.
+   where the share is at most what is queued — or once it has waited `wait` for one, where
+   `wait` is `max_wait`, stretched to a tenth of the last batch's compute time when batches
+   are slow (up to ten times `max_wait`).
 
-Counting the callers just answered is what keeps callers that send one call after another in
+The stretch keeps the schedule the same on a machine ten times slower (callers then come back
+ten times later too) while costing a lone sentence at most a tenth of a batch. Counting the
+callers just answered is what keeps callers that send one call after another in
 as many groups as there are replicas (two groups of 16 for 32 callers on two replicas) instead
 of three groups of 11 taking turns. A sentence's cost is its source tokens times its beam size:
 what a batch holds in memory and computes grows with both, so one setting bounds a batch's
@@ -68,6 +72,7 @@ class Schedule(Generic[T]):
         self.slots = slots
         self.max_batch_cost = max_batch_cost
         self.max_wait = max_wait
+        self.wait = max_wait  # max_wait, stretched while batches are slow
         self._queue: deque[T] = deque()
         self.queued_cost = 0
         self.running_cost = 0  # cost of the batches running now
@@ -96,7 +101,7 @@ class Schedule(Generic[T]):
         if now >= self.returning_until:
             self.returning_cost = 0
         self.returning_cost += cost
-        self.returning_until = now + self.max_wait
+        self.returning_until = now + self.wait
 
     def share(self, now: float) -> float:
         """The cost one batch may take now: the work in flight over the replicas, capped."""
@@ -114,7 +119,7 @@ class Schedule(Generic[T]):
         if self.queued_cost < share:
             if self._waiting_since is None:
                 self._waiting_since = now
-            due = self._waiting_since + self.max_wait
+            due = self._waiting_since + self.wait
             if now < due:
                 return Plan([], dropped, due)
         self._waiting_since = None
@@ -123,10 +128,12 @@ class Schedule(Generic[T]):
         self.running_cost += sum(item.cost for item in batch)
         return Plan(batch, dropped, None)
 
-    def finished(self, batch: list[T]) -> None:
-        """A batch from `plan` ended (answered or failed): its replica is free again."""
+    def finished(self, batch: list[T], seconds: float = 0.0) -> None:
+        """A batch from `plan` ended (answered or failed) after `seconds` of compute."""
         self.running -= 1
         self.running_cost -= sum(item.cost for item in batch)
+        if seconds > 0:
+            self.wait = min(10 * self.max_wait, max(self.max_wait, seconds / 10))
 
     def clear(self) -> list[T]:
         """Empties the queue (shutdown); returns what was queued."""

@@ -1,5 +1,5 @@
 """The deployment files, checked offline: kustomize renders, Kubernetes schemas, hardening,
-routes ↔ Services, env/args ↔ settings, docker-compose and the Dockerfile.
+routes ↔ Services, env/args ↔ settings (docker-compose and the Dockerfile: test_deploy_compose).
 
 Needs the `kubectl` and `docker-compose` binaries (no cluster, no Docker daemon); `make test`
 installs docker-compose. Missing binaries fail the test with the way to install them.
@@ -7,7 +7,6 @@ installs docker-compose. Missing binaries fail the test with the way to install 
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -334,96 +333,6 @@ def test_only_the_router_reaches_workers_and_redis(tree: str) -> None:
 
 # --------------------------------------------------------------------------- Compose
 
-
-def test_compose_file_is_valid() -> None:
-    compose = _binary("docker-compose", "`make system-deps` (apt-get install docker-compose)")
-    done = subprocess.run(
-        [compose, "-f", str(COMPOSE_FILE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def test_compose_services_use_real_settings_and_kubernetes_env_names() -> None:
-    services = compose_config()["services"]
-    k8s_names = {
-        v["name"]
-        for w in workloads(render("overlays/demo"))
-        for c in containers(w["spec"]["template"]["spec"])
-        for v in c.get("env", [])
-    }
-    for name, service in services.items():
-        check_image(service["image"], f"compose {name}")
-        env = service.get("environment", {})
-        check_env_names(list(env), f"compose {name}")
-        duta_names = {n for n in env if n.startswith("DUTA_") or n == "REDIS_PASSWORD"}
-        assert duta_names <= k8s_names, f"compose {name}: {duta_names - k8s_names} not in k8s"
-        if service["image"].startswith("duta:") and name != "models":
-            parsed = check_cli(service["command"], f"compose {name}")
-            assert parsed.command == "serve"
-            assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
-
-
-def test_compose_health_and_start_order() -> None:
-    services = compose_config()["services"]
-    workers = sorted(n for n in services if n.startswith("worker-"))
-    assert len(workers) >= 2
-    built = services["models"]["command"][0]
-    assert "duta models build-demo /models" in built and "duta models pull" in built
-    pairs = services["models"]["environment"]["PAIRS"].split()
-    for name in [*workers, "router", "redis"]:
-        test = services[name]["healthcheck"]["test"]
-        assert test[0] == "CMD", name
-        if name != "redis":
-            assert "grpc_health" in test[3], f"{name}: gRPC health check expected"
-    for name in workers:
-        pair = name.removeprefix("worker-")
-        parsed = check_cli(services[name]["command"], name)
-        assert str(parsed.model) == f"/models/{pair}" and pair in pairs
-        assert services[name]["depends_on"]["models"]["condition"] == (
-            "service_completed_successfully"
-        )
-        assert services[name]["healthcheck"]["test"][-1] == "50052"
-    router = services["router"]
-    assert router["healthcheck"]["test"][-1] == "50051"
-    assert {n: d["condition"] for n, d in router["depends_on"].items()} == {
-        n: "service_healthy" for n in [*workers, "redis"]
-    }
-    assert any(str(p.get("published", "")) == "50051" for p in router["ports"])
-    routes = yaml.safe_load((ROOT / "deploy" / "compose" / "routes.yaml").read_text())
-    assert sorted(w["address"] for w in routes["workers"]) == [f"{w}:50052" for w in workers]
-
-
-# --------------------------------------------------------------------------- Dockerfile
-
-
-def test_dockerfile_is_multi_stage_non_root_and_exec_form() -> None:
-    lines = [
-        line.strip()
-        for line in DOCKERFILE.read_text().replace("\\\n", " ").splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    froms = [line.split()[1] for line in lines if line.upper().startswith("FROM ")]
-    assert len(froms) >= 2, "multi-stage: a builder and a runtime stage"
-    for image in froms:
-        check_image(image, "Dockerfile FROM")
-    runtime = lines[max(i for i, line in enumerate(lines) if line.upper().startswith("FROM ")) :]
-    builder = lines[: len(lines) - len(runtime)]
-    assert any("grpc_tools.protoc" in line for line in builder), "codegen in the builder"
-    assert any(line.startswith("COPY --from=") for line in runtime)
-    users = [line.split()[1] for line in runtime if line.upper().startswith("USER ")]
-    assert users and users[-1].split(":")[0] not in {"0", "root"}, "runtime must not be root"
-    (entrypoint,) = [line for line in runtime if line.upper().startswith("ENTRYPOINT ")]
-    assert json.loads(entrypoint.split(None, 1)[1]) == ["duta"], "exec-form ENTRYPOINT"
-    assert not any("models" in line and line.startswith(("COPY", "ADD")) for line in lines)
-    ignored = (ROOT / ".dockerignore").read_text().split()
-    assert {".venv", "/models", "services/duta/v1"} <= set(ignored)
-
-
-# --------------------------------------------------------------------------- Models and scaling
 
 ASIAN_PACK = {
     f"{a}-{b}"

@@ -207,7 +207,8 @@ def main() -> None:
     for m in result["memory"][:: max(1, len(result["memory"]) // 10)]:
         print("rss MB at", f"{m['t']:.0f}s:", {k: round(v) for k, v in m.items() if k != "t"})
     if args.json:
-        Path(args.json).write_text(json.dumps({**result, "summary": summary}))
+        kept = {k: v for k, v in result.items() if k != "latencies"}  # one per call: too many
+        Path(args.json).write_text(json.dumps({**kept, "summary": summary}))
     print(" ".join(f"{k}={v}" for k, v in summary.items()))
 
 

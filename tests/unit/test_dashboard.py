@@ -24,6 +24,7 @@ REQUIRED = {
     "duta_grpc_requests_total",
     "duta_grpc_request_seconds_bucket",
     "duta_router_texts_total",
+    "duta_router_translate_seconds_bucket",
     "duta_router_sentences_total",
     "duta_cache_lookups_total",
     "duta_worker_queue_sentences",

@@ -5,12 +5,19 @@ Per-RPC counts and latencies are recorded for every service by the common interc
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 TEXTS = Counter(
     "duta_router_texts_total",
     "Texts answered, by route (FAILED: that text alone failed).",
     ["route"],
+)
+TRANSLATE_SECONDS = Histogram(
+    "duta_router_translate_seconds",
+    "Translate calls and stream messages, by route: CACHED when every text came from the cache,"
+    " else the most involved route among their texts (FAILED: none was translated).",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 SENTENCES = Counter(
     "duta_router_sentences_total", "Sentences per model hop, by cache result.", ["model", "cache"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from duta.cache import Cache
@@ -46,13 +47,18 @@ class Pipeline:
 
     async def translate(self, req: Request) -> list[pb.Translation]:
         """Translates every text of the request; raises DutaError subclasses on failure."""
+        started = time.perf_counter()
         try:
-            return await self._translate(req, estimate_tokens)
+            translations = await self._translate(req, estimate_tokens)
         except TextTooLong:
             # A sentence had more model tokens than estimated (rare characters fall back to
             # bytes): split by the true upper bound and go again; what was done is cached.
             logger.info("a sentence was over a worker's token limit; splitting by the worst case")
-            return await self._translate(req, worst_case_tokens)
+            translations = await self._translate(req, worst_case_tokens)
+        metrics.TRANSLATE_SECONDS.labels(request_route(translations)).observe(
+            time.perf_counter() - started
+        )
+        return translations
 
     async def _translate(
         self, req: Request, estimate: Callable[[str], int]
@@ -88,3 +94,18 @@ class Pipeline:
             out[id(item)] = results[start : start + len(item.sentences)]
             start += len(item.sentences)
         return out
+
+
+# Most involved first: a request is labelled by the heaviest route any of its texts took.
+_INVOLVEMENT = (pb.ROUTE_ESCALATED, pb.ROUTE_PIVOT, pb.ROUTE_DIRECT, pb.ROUTE_PASSTHROUGH)
+
+
+def request_route(translations: list[pb.Translation]) -> str:
+    """The latency label of a request: CACHED, FAILED or its most involved route."""
+    done = [t for t in translations if not t.HasField("error")]
+    if not done:
+        return "FAILED"
+    if all(t.cached for t in done):
+        return "CACHED"
+    routes = {t.route for t in done}
+    return pb.Route.Name(next((r for r in _INVOLVEMENT if r in routes), pb.ROUTE_UNSPECIFIED))

@@ -31,12 +31,9 @@ def router(loop_thread, workers, detector):
 
 def test_a_reader_that_stops_reading_stops_the_router_reading(router) -> None:
     text = "Hello there, this is a passthrough sentence. " * 400  # ≈ 18 kB a message
-    pulled = 0
 
     def messages():
-        nonlocal pulled
         for i in range(300):  # ≈ 5 MB if the router read everything
-            pulled += 1
             yield pb.TranslateStreamRequest(
                 id=str(i),
                 request=pb.TranslateRequest(
@@ -60,7 +57,8 @@ def test_a_reader_that_stops_reading_stops_the_router_reading(router) -> None:
             # window let through (64 kB with BDP probing off: a few 18 kB answers)
             assert session.read - session.sent <= WINDOW and session.sent <= 16
             time.sleep(0.02)
-        assert pulled < 300  # and gRPC flow control held the sender back too
+        # (how many messages the *client* library pulls from its iterator is up to its own
+        # buffering — all 300 at times —; what the router reads is bounded, as asserted above)
         call.cancel()  # a cancelled stream cancels its work
         deadline = time.monotonic() + 30
         while servicer.streams:

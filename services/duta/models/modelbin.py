@@ -8,12 +8,14 @@ CTranslate2 model at all, and a model written by a newer CTranslate2 than the on
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import struct
+import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
-
-from ctranslate2.specs import model_spec, transformer_spec
 
 from duta.models.errors import ModelDirError
 
@@ -97,7 +99,7 @@ def read_model_bin(path: Path) -> ModelBinInfo:
         ModelDirError: the file is unreadable, truncated, corrupt, or newer than the installed
             CTranslate2 can load.
     """
-    runtime = model_spec.CURRENT_BINARY_VERSION
+    runtime, _ = runtime_limits()
     try:
         size = path.stat().st_size
         with path.open("rb") as stream:
@@ -142,10 +144,52 @@ def _check_spec_revision(path: Path, info: ModelBinInfo) -> None:
             f"{path}: holds a {info.spec_name!r} model; Duta serves encoder-decoder "
             f"translation models ({_TRANSLATION_SPEC})"
         )
-    # ``revision`` is a plain property on the spec class; read it without building a spec.
-    supported = int(transformer_spec.TransformerSpec.revision.fget(None))  # type: ignore[attr-defined]
+    _, supported = runtime_limits()
     if info.spec_revision > supported:
         raise ModelDirError(
             f"{path}: {info.spec_name} revision {info.spec_revision} is newer than the installed "
             f"ctranslate2 supports (revision {supported}); upgrade ctranslate2"
         )
+
+
+@cache
+def runtime_limits() -> tuple[int, int]:
+    """(binary format, TransformerSpec revision) the installed CTranslate2 reads at most.
+
+    Read from the source of its spec modules rather than by importing them: ``ctranslate2.specs``
+    imports torch whenever torch is installed (≈ 220 MB and 1.5 s), and a worker that only
+    checks a model.bin must never carry torch."""
+    loaded = sys.modules.get("ctranslate2.specs.transformer_spec")
+    if loaded is not None:
+        model_spec = sys.modules["ctranslate2.specs.model_spec"]
+        return model_spec.CURRENT_BINARY_VERSION, int(loaded.TransformerSpec.revision.fget(None))
+    version = _spec_source("model_spec")
+    binary = next(
+        node.value.value
+        for node in version.body
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") == "CURRENT_BINARY_VERSION" for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+    )
+    spec = next(
+        node
+        for node in _spec_source("transformer_spec").body
+        if isinstance(node, ast.ClassDef) and node.name == _TRANSLATION_SPEC
+    )
+    revision = next(
+        stmt.value.value
+        for fn in spec.body
+        if isinstance(fn, ast.FunctionDef) and fn.name == "revision"
+        for stmt in fn.body
+        if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Constant)
+    )
+    return int(binary), int(revision)
+
+
+def _spec_source(module: str) -> ast.Module:
+    # find_spec of the top-level package imports nothing (of a submodule, it imports the parent)
+    found = importlib.util.find_spec("ctranslate2")
+    if found is None or found.origin is None:
+        raise ModelDirError("ctranslate2 is not installed")
+    source = Path(found.origin).parent / "specs" / f"{module}.py"
+    return ast.parse(source.read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from duta.langid import Detector
+from duta.langid.disambiguate import tagalog_shaped, vietnamese_syllables
 from duta.langid.lexicon import word_votes
 from duta.langid.ngram import NgramScorer, combine
 
@@ -40,10 +41,39 @@ def fasttext_only() -> Detector:
         ("được không", "vi"),
         ("café", "fr"),  # accented, not Vietnamese
         ("señor", "es"),
+        ("marié", "fr"),  # Vietnamese letters, but two syllables in one word
+        ("đi", "vi"),
+        ("huge", "en"),  # lingua's trigrams alone: French
+        ("reporter", "en"),  # lingua's trigrams alone: Spanish
+        ("bags", "en"),  # no Tagalog word ends in two consonants
+        ("wanna", "en"),  # nor doubles one
     ],
 )
 def test_single_words_of_close_languages(detector: Detector, text: str, expected: str) -> None:
     assert detector.detect(text).language == expected
+
+
+def test_croatian_dj_is_not_vietnamese(detector: Detector) -> None:
+    assert detector.detect("ponuđenim").language in ("hr", "bs", "sr-Latn")
+    assert detector.detect("Odaberite iz ponuđenog").language in ("hr", "bs", "sr-Latn")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("người", True), ("được không", True), ("marié", False), ("ponuđenim", False),
+     ("Campuchia", True), ("meán oíche", False)],
+)  # fmt: skip
+def test_vietnamese_syllables(text: str, expected: bool) -> None:
+    assert vietnamese_syllables(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("linggo", True), ("kumain ng mga bata", True), ("tinatanggap", True), ("bags", False),
+     ("wanna", False), ("tell", False), ("huge", True)],
+)  # fmt: skip
+def test_tagalog_shaped(text: str, expected: bool) -> None:
+    assert tagalog_shaped(text) is expected
 
 
 def test_lingua_changes_what_fasttext_alone_gets_wrong(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -210,13 +211,15 @@ class Detector:
             self._cached.cache_clear()
 
     def _detect(self, text: str, k: int, hints: tuple[str, ...] = ()) -> Detection:
-        norm = normalize_for_detection(text)
+        norm = _normalize(text)
         counts = script_counts(norm)
-        if not counts or disambiguate.looks_like_code(norm, counts):
+        if not counts:
             return _UND
         script = dominant_script(counts)
         if len(counts) == 1 and not hints and script in _SINGLE:
             return _SINGLE[script]  # a script of one language, alone in the text: a constant
+        if disambiguate.looks_like_code(norm, counts):
+            return _UND
         scored, out_script = self._score(norm, counts, script)
         if not scored:
             return _UND
@@ -345,6 +348,19 @@ def _tempered(opinion: dict[str, float], weak: frozenset[str]) -> dict[str, floa
     tempered = {code: opinion[code] ** _LEADERS_TEMPER for code in others}
     scale = mass / (sum(tempered.values()) or 1.0)
     return {code: opinion[code] if code in weak else tempered[code] * scale for code in opinion}
+
+
+# Characters after which normalize_for_detection removes URLs, e-mail addresses, markup or
+# @/# signs; ASCII text without them needs only its whitespace collapsed.
+_URL_OR_MARKUP = re.compile(r"[/@<&#]|www\.")
+
+
+def _normalize(text: str) -> str:
+    """:func:`normalize_for_detection`, with a fast path for plain printable ASCII text (the
+    same result: that function changes nothing else in it)."""
+    if text.isascii() and text.isprintable() and _URL_OR_MARKUP.search(text) is None:
+        return " ".join(text.split())
+    return normalize_for_detection(text)
 
 
 def _outsider_settled(norm: str, script: str, leader: str, share: float) -> bool:

@@ -81,8 +81,9 @@ WEAK_FLOOR = 0.05
 # lingua's probabilities are floored here (it gives 0 to a language whose letters the text
 # lacks; the product must still rank the others).
 _LINGUA_FLOOR = 1e-4
-# Text beyond this many characters adds nothing to lingua's opinion but time.
-MAX_CHARS = 512
+# Text beyond this many characters adds nothing to lingua's opinion but time (dev.tsv: the same
+# answers at 96 as at 512; 10 % of the sentences are longer, 5 % above 126).
+MAX_CHARS = 96
 # Detectors kept at once (a bound only; each is small, the models are shared).
 _MAX_DETECTORS = 1024
 

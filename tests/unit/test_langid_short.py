@@ -70,7 +70,8 @@ def test_vietnamese_syllables(text: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("linggo", True), ("kumain ng mga bata", True), ("tinatanggap", True), ("bags", False),
-     ("wanna", False), ("tell", False), ("huge", True)],
+     ("wanna", False), ("tell", False), ("huge", True), ("string or", False), ("kwento", True),
+     ("mga bata", True)],
 )  # fmt: skip
 def test_tagalog_shaped(text: str, expected: bool) -> None:
     assert tagalog_shaped(text) is expected

@@ -167,6 +167,13 @@ def test_thread_safe(detector: Detector) -> None:
         "mail me: someone@example.org",
         "non\u00a0breaking space",
         "ｆｕｌｌ ｗｉｄｔｈ",
+        "ｶﾀｶﾅ",
+        "e\u0301te\u0301",  # not NFC
+        "zero\u200bwidth",
+        "soft\u00adhyphen",
+        "\ufeffbyte order mark",
+        "ideographic\u3000space",
+        "déjà vu",
         "",
     ],
 )

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -48,7 +49,7 @@ from duta.langid.ngram import (
 )
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
 from duta.langid.sentences import SentenceLanguage, detect_sentences
-from duta.text.normalize import normalize_for_detection
+from duta.text.normalize import _MODEL_TABLE, normalize_for_detection
 
 __all__ = ["Candidate", "Detection", "Detector", "UNDETERMINED"]
 
@@ -351,14 +352,23 @@ def _tempered(opinion: dict[str, float], weak: frozenset[str]) -> dict[str, floa
 
 
 # Characters after which normalize_for_detection removes URLs, e-mail addresses, markup or
-# @/# signs; ASCII text without them needs only its whitespace collapsed.
+# @/# signs, and characters it deletes or replaces (invisible and control characters,
+# full-width Latin and digits, half-width kana): NFC text without any of them needs only its
+# whitespace collapsed.
 _URL_OR_MARKUP = re.compile(r"[/@<&#]|www\.")
+_REPLACED = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_MODEL_TABLE)) + "\uff65-\uff9f]"
+)
 
 
 def _normalize(text: str) -> str:
-    """:func:`normalize_for_detection`, with a fast path for plain printable ASCII text (the
-    same result: that function changes nothing else in it)."""
-    if text.isascii() and text.isprintable() and _URL_OR_MARKUP.search(text) is None:
+    """:func:`normalize_for_detection`, with a fast path for text it would only collapse the
+    whitespace of (the same result, tested; most text: the regexes and the translation table
+    cost ≈ 2-3 µs a text)."""
+    if _URL_OR_MARKUP.search(text) is None and (
+        text.isascii() and text.isprintable()
+        or unicodedata.is_normalized("NFC", text) and _REPLACED.search(text) is None
+    ):
         return " ".join(text.split())
     return normalize_for_detection(text)
 

@@ -297,6 +297,8 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
         return letters < 2 and "Latn" in counts
     if letters < 2:  # v1.2.3, :-) :D
         return True
+    if text.isalnum():
+        return False  # one word of letters and digits: at most one keyword, nothing else
     if (
         _CODE_CHARS.isdisjoint(text)
         and text[0] != "-"

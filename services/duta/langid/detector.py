@@ -365,10 +365,11 @@ def _normalize(text: str) -> str:
     """:func:`normalize_for_detection`, with a fast path for text it would only collapse the
     whitespace of (the same result, tested; most text: the regexes and the translation table
     cost ≈ 2-3 µs a text)."""
-    if _URL_OR_MARKUP.search(text) is None and (
-        text.isascii() and text.isprintable()
-        or unicodedata.is_normalized("NFC", text) and _REPLACED.search(text) is None
-    ):
+    if text.isascii():  # NFC by definition
+        plain = text.isprintable() or _REPLACED.search(text) is None
+    else:
+        plain = unicodedata.is_normalized("NFC", text) and _REPLACED.search(text) is None
+    if plain and _URL_OR_MARKUP.search(text) is None:
         return " ".join(text.split())
     return normalize_for_detection(text)
 

@@ -47,6 +47,8 @@ def fasttext_only() -> Detector:
         ("reporter", "en"),  # lingua's trigrams alone: Spanish
         ("bags", "en"),  # no Tagalog word ends in two consonants
         ("wanna", "en"),  # nor doubles one
+        ("процесс", "ru"),  # lingua's trigrams alone: Mongolian
+        ("делал", "ru"),
     ],
 )
 def test_single_words_of_close_languages(detector: Detector, text: str, expected: str) -> None:

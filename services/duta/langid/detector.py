@@ -42,8 +42,10 @@ from duta.langid.ngram import (
     ASKED_ON_LETTERS,
     EVIDENCE_SHARE,
     GROUPS,
+    LINGUA_WEIGHT,
     TOP_CANDIDATES,
     TOP_SHARE,
+    WEIGHT_BY_SCRIPT,
     NgramScorer,
     combine,
 )
@@ -327,7 +329,9 @@ class Detector:
             opinion = _tempered(opinion, weak)
             if not disambiguate.tagalog_shaped(norm):  # bags, wanna
                 opinion, weak = _without(opinion, weak), frozenset()
-        return combine(scored, opinion, weak) if len(opinion) > 1 else scored
+        if len(opinion) < 2:
+            return scored
+        return combine(scored, opinion, weak, WEIGHT_BY_SCRIPT.get(script, LINGUA_WEIGHT))
 
 
 def _without(opinion: dict[str, float], dropped: frozenset[str]) -> dict[str, float]:

@@ -24,7 +24,15 @@ from typing import Any
 
 from duta.langid.codes import InvalidLanguageCode, canonicalize
 
-__all__ = ["EVIDENCE_SHARE", "GROUPS", "TOP_CANDIDATES", "TOP_SHARE", "NgramScorer", "combine"]
+__all__ = [
+    "EVIDENCE_SHARE",
+    "GROUPS",
+    "TOP_CANDIDATES",
+    "TOP_SHARE",
+    "WEIGHT_BY_SCRIPT",
+    "NgramScorer",
+    "combine",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +79,11 @@ TOP_SHARE = 0.15
 # lingua is the better-calibrated of the two (dev.tsv mean: 1.5 -0.3 points, 3 +0.4, from
 # Tagalog; 2 kept as the round value between).
 LINGUA_WEIGHT = 2.0
+# In Cyrillic every question is a low-accuracy one (trigrams: kk mn ru are not in
+# HIGH_ACCURACY), whose values on one word are sharp and often wrong (процесс, делал: 0.99
+# Mongolian): lingua's weight there is 1 (dev.tsv: Russian +1.4, Kyrgyz +4.8, Tatar +2.0,
+# Mongolian -0.5, Bulgarian, Macedonian, Serbian -0.5; 0.5 costs Mongolian -3.3).
+WEIGHT_BY_SCRIPT = {"Cyrl": 1.0}
 # Added to fastText's share of every language, so a language fastText did not list (Tagalog
 # words fastText reads as Finnish) can still win on lingua's word (dev.tsv mean: 0.02 -0.6
 # points, 0.05 -0.3, 0.2 +0.2, mostly Tagalog; Indonesian falls above 0.1).
@@ -162,11 +175,14 @@ class NgramScorer:
 
 
 def combine(
-    scored: dict[str, float], ngram: dict[str, float], weak: frozenset[str] = frozenset()
+    scored: dict[str, float],
+    ngram: dict[str, float],
+    weak: frozenset[str] = frozenset(),
+    weight: float = LINGUA_WEIGHT,
 ) -> dict[str, float]:
     """fastText's scores times lingua's probabilities (a product of experts), unnormalised.
 
-    Each language gets ``(fastText share + FASTTEXT_FLOOR) * lingua ** LINGUA_WEIGHT``.
+    Each language gets ``(fastText share + FASTTEXT_FLOOR) * lingua ** weight``.
     Languages lingua was not asked about or has no model for get a neutral lingua value
     (``1 / len(ngram)``), so they neither gain nor lose against a lingua that cannot tell.
     Languages in ``weak`` (asked on the alphabet alone) get :data:`WEAK_FLOOR` instead.
@@ -174,10 +190,10 @@ def combine(
     if not ngram:
         return scored
     scale = 1.0 / (sum(scored.values()) or 1.0)
-    neutral = (1.0 / len(ngram)) ** LINGUA_WEIGHT
+    neutral = (1.0 / len(ngram)) ** weight
     out = {code: (score * scale + FASTTEXT_FLOOR) * neutral for code, score in scored.items()}
     for code, p in ngram.items():
-        lingua = (p if p > _LINGUA_FLOOR else _LINGUA_FLOOR) ** LINGUA_WEIGHT
+        lingua = (p if p > _LINGUA_FLOOR else _LINGUA_FLOOR) ** weight
         floor = WEAK_FLOOR if code in weak else FASTTEXT_FLOOR
         out[code] = (scored.get(code, 0.0) * scale + floor) * lingua
     return out

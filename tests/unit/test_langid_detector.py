@@ -178,7 +178,7 @@ def test_thread_safe(detector: Detector) -> None:
     ],
 )
 def test_fast_normalisation_matches_the_shared_one(text: str) -> None:
-    from duta.langid.detector import _normalize
+    from duta.langid.normal import normalize
     from duta.text.normalize import normalize_for_detection
 
-    assert _normalize(text) == normalize_for_detection(text)
+    assert normalize(text) == normalize_for_detection(text)

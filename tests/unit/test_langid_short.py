@@ -8,6 +8,7 @@ from duta.langid import Detector
 from duta.langid.disambiguate import tagalog_shaped, vietnamese_syllables
 from duta.langid.lexicon import word_votes
 from duta.langid.ngram import NgramScorer, combine
+from duta.langid.opinion import pooled
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,28 @@ def test_combine_is_neutral_about_languages_lingua_was_not_asked() -> None:
     lingua = {"fil": 0.96, "id": 0.01, "ms": 0.01, "tr": 0.01, "az": 0.01}
     out = combine({"fi": 0.3, "es": 0.3, "it": 0.3, "de": 0.1}, lingua)
     assert max(out, key=out.__getitem__) == "fil"
+
+
+def test_languages_not_asked_do_not_overtake_the_leaders_lingua_compared() -> None:
+    # lingua put its mass on Tagalog; German (not asked) must not pass English and Catalan,
+    # which lingua compared and found less likely than Tagalog but no less than German.
+    scored = {"en": 0.125, "ca": 0.086, "de": 0.08}
+    lingua = {"fil": 0.67, "en": 0.165, "ca": 0.165}
+    out = combine(scored, lingua, frozenset({"fil"}), leaders=frozenset({"en", "ca"}))
+    assert out["en"] > out["de"]
+    assert out["en"] > out["ca"]
+
+
+def test_pooled_leaders_keep_fasttext_order() -> None:
+    opinion = pooled({"en": 0.2, "ca": 0.7, "fil": 0.1}, frozenset({"en", "ca"}))
+    assert opinion == pytest.approx({"en": 0.45, "ca": 0.45, "fil": 0.1})
+
+
+@pytest.mark.parametrize("word", ["instant", "column", "huge", "reporter"])
+def test_english_words_lingua_alone_reads_as_other_european_languages(
+    detector: Detector, word: str
+) -> None:
+    assert detector.detect(word).language == "en"
 
 
 def test_combine_without_an_opinion_is_identity() -> None:

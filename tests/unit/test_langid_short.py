@@ -36,6 +36,8 @@ def fasttext_only() -> Detector:
         ("बैंक खाता", "hi"),  # Hindi writes ै
         ("मुझे बॅंक जाना है", "hi"),  # a Hindi sentence with that spelling stays Hindi
         ("ہے", "ur"),
+        ("یکجا", "fa"),  # Persian ی ک: never Arabic, whatever lingua says
+        ("حکیم", "fa"),
         ("əlbəttə", "az"),
         ("teşekkürler", "tr"),
         ("người", "vi"),

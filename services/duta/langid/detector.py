@@ -329,6 +329,8 @@ class Detector:
             return None
         if script == "Arab" and not disambiguate.URDU_LETTERS.isdisjoint(norm):
             asked -= _NOT_URDU_LETTERS  # their letters rule them out whatever lingua says
+        elif script == "Arab" and not disambiguate.PERSIAN_URDU_LETTERS.isdisjoint(norm):
+            asked.discard("ar")  # nor does Arabic write پ چ ژ گ ی ک (یکجا was Arabic)
         weak = frozenset(alphabet_only) - asked
         if not asked and not weak:
             return None

@@ -21,6 +21,7 @@ from duta.langid.lexicon import RIVALS, word_votes
 
 __all__ = [
     "CONFUSABLE",
+    "PERSIAN_URDU_LETTERS",
     "URDU_LETTERS",
     "SHARED_SCRIPTS",
     "calibrate",
@@ -100,7 +101,8 @@ _CYRILLIC: dict[str, frozenset[str]] = {
 }
 _CYRILLIC_ALL = frozenset().union(*_CYRILLIC.values())
 _URDU_ONLY = frozenset("ٹڈڑںےۓھہ")
-_PERSIAN_URDU = frozenset("پچژگیک")
+# Persian and Urdu letters Arabic does not write (Arabic writes ي ك; dev.tsv: in no Arabic text).
+PERSIAN_URDU_LETTERS = _PERSIAN_URDU = frozenset("پچژگیک")
 URDU_LETTERS = frozenset("ٹڈڑںےۓ")  # _URDU_ONLY without ھ ہ, which Kurdish and Uyghur write
 _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")

@@ -38,6 +38,8 @@ def fasttext_only() -> Detector:
         ("ہے", "ur"),
         ("یکجا", "fa"),  # Persian ی ک: never Arabic, whatever lingua says
         ("حکیم", "fa"),
+        ("منظره", "fa"),  # Persian ه: never Urdu (ہ ھ), whatever lingua says
+        ("نغمه", "fa"),
         ("əlbəttə", "az"),
         ("teşekkürler", "tr"),
         ("người", "vi"),

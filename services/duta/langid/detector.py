@@ -331,6 +331,9 @@ class Detector:
             asked -= _NOT_URDU_LETTERS  # their letters rule them out whatever lingua says
         elif script == "Arab" and not disambiguate.PERSIAN_URDU_LETTERS.isdisjoint(norm):
             asked.discard("ar")  # nor does Arabic write پ چ ژ گ ی ک (یکجا was Arabic)
+        if script == "Arab" and disambiguate.ARABIC_HEH in norm:
+            asked.discard("ur")  # Urdu writes ہ ھ, never ه (Persian words were Urdu)
+
         weak = frozenset(alphabet_only) - asked
         if not asked and not weak:
             return None

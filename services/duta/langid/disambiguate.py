@@ -21,6 +21,7 @@ from duta.langid.lexicon import RIVALS, word_votes
 
 __all__ = [
     "CONFUSABLE",
+    "ARABIC_HEH",
     "PERSIAN_URDU_LETTERS",
     "URDU_LETTERS",
     "SHARED_SCRIPTS",
@@ -101,6 +102,9 @@ _CYRILLIC: dict[str, frozenset[str]] = {
 }
 _CYRILLIC_ALL = frozenset().union(*_CYRILLIC.values())
 _URDU_ONLY = frozenset("ٹڈڑںےۓھہ")
+# The heh of Arabic and Persian (ه), where Urdu writes ہ or ھ (dev.tsv: in 91 Persian and 43
+# Arabic texts, no Urdu one; 1 of 600 wordfreq Urdu words, شاه).
+ARABIC_HEH = "\u0647"
 # Persian and Urdu letters Arabic does not write (Arabic writes ي ك; dev.tsv: in no Arabic text).
 PERSIAN_URDU_LETTERS = _PERSIAN_URDU = frozenset("پچژگیک")
 URDU_LETTERS = frozenset("ٹڈڑںےۓ")  # _URDU_ONLY without ھ ہ, which Kurdish and Uyghur write

@@ -39,6 +39,7 @@ from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
 from duta.langid.ngram import (
     EVIDENCE_SHARE,
     GROUPS,
+    IN_GROUPS,
     LINGUA_WEIGHT,
     TOP_CANDIDATES,
     TOP_SHARE,
@@ -315,7 +316,9 @@ class Detector:
         marked, alphabet_only = asked_on_letters(norm, script)
         asked: set[str] = set(marked)
         strongest = 0.0
-        for group in GROUPS[script]:
+        floor = EVIDENCE_SHARE * total
+        members = [code for code in IN_GROUPS[script] & scored.keys() if scored[code] >= floor]
+        for group in GROUPS[script] if members else ():
             share = max(scored.get(code, 0.0) for code in group) / total
             if share >= EVIDENCE_SHARE:
                 asked.update(group)

@@ -183,10 +183,10 @@ _CODE_CALL = re.compile(r"\w\.[a-z_]\w*\(")
 _CODE_START = re.compile(
     r"^\s*(?:[$>#]\s+\S|import\s+[\w.]+(?:\s+as\s+\w+)?\s*;?\s*$|from\s+[\w.]+\s+import\s)"
 )
-# Every alternative of _CODE_SIGNAL but the keywords needs one of these characters or
-# sequences (so does _CODE_CALL): prose without them is scanned for the keywords alone.
+# Every alternative of _CODE_SIGNAL but the keywords needs one of these characters or one of
+# the sequences " -", "::", "):", ") :" (so does _CODE_CALL): prose without them is scanned for
+# the keywords alone.
 _CODE_CHARS = frozenset("{};=<>[(&|/#!_")
-_CODE_SEQUENCES = (" -", "::", "):", ") :")
 _CODE_KEYWORD = re.compile(
     r"\b(?:def|return|import|const|var|let|function|null|nil|None|printf|elif|lambda|self)\b"
     r"|\b(?:SELECT|FROM|WHERE|INSERT|UPDATE|DELETE|JOIN|VALUES)\b"
@@ -308,7 +308,10 @@ def looks_like_code(text: str, counts: dict[str, int]) -> bool:
     if (
         _CODE_CHARS.isdisjoint(text)
         and text[0] != "-"
-        and not any(seq in text for seq in _CODE_SEQUENCES)
+        and " -" not in text  # the sequences of _CODE_SIGNAL without a _CODE_CHARS character
+        and "::" not in text
+        and "):" not in text
+        and ") :" not in text
     ):
         if (text.count(" ") + 3) * 12 < len(text):
             return False  # a keyword a word and 2 for the start: under one signal a 12 chars

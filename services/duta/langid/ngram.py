@@ -27,6 +27,7 @@ from duta.langid.codes import InvalidLanguageCode, canonicalize
 __all__ = [
     "EVIDENCE_SHARE",
     "GROUPS",
+    "IN_GROUPS",
     "TOP_CANDIDATES",
     "TOP_SHARE",
     "WEIGHT_BY_SCRIPT",
@@ -49,6 +50,8 @@ GROUPS: dict[str, tuple[tuple[str, ...], ...]] = {
     "Arab": (("ar", "fa", "ur"),),
     "Deva": (("hi", "mr"),),
 }
+# Every member of a script's groups.
+IN_GROUPS = {script: frozenset().union(*groups) for script, groups in GROUPS.items()}
 # Asked when fastText is unsure and the text's letters point at the language: Tagalog when
 # every letter is of its native alphabet (the abakada: no c f j q v x z) and the text does not
 # start with a capital (a lone name says nothing); Vietnamese when one letter carries a tone

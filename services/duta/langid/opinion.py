@@ -8,7 +8,7 @@ known to be weaker than fastText (one English word).
 
 from __future__ import annotations
 
-from duta.langid.ngram import ASKED_ON_LETTERS, GROUPS
+from duta.langid.ngram import ASKED_ON_LETTERS, IN_GROUPS
 
 __all__ = ["asked_on_letters", "outsider_settled", "pooled", "tempered", "without"]
 
@@ -23,7 +23,6 @@ _GROUP_LETTERS = {
 }
 # See tempered.
 _LEADERS_TEMPER = 0.5
-_IN_GROUPS = {script: frozenset().union(*groups) for script, groups in GROUPS.items()}
 
 
 def pooled(opinion: dict[str, float], leaders: frozenset[str]) -> dict[str, float]:
@@ -68,7 +67,7 @@ def outsider_settled(norm: str, script: str, leader: str, share: float) -> bool:
     (Pashto, Sindhi, Kurdish, Uyghur, Nepali, Bulgarian, Macedonian...), one Marathi and one
     Kazakh less, ≈ 150 fewer lingua calls (lingua turned more of these texts wrong than right)."""
     floor = _OUTSIDER_SHARE.get(script)
-    if floor is None or leader in _IN_GROUPS[script] or not _GROUP_LETTERS[script].isdisjoint(norm):
+    if floor is None or leader in IN_GROUPS[script] or not _GROUP_LETTERS[script].isdisjoint(norm):
         return False
     return share >= floor or norm.count(" ") >= 2
 

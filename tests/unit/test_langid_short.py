@@ -29,6 +29,7 @@ def fasttext_only() -> Detector:
         ("boleh", "ms"),
         ("нөхөр", "mn"),
         ("бұл кітап", "kk"),
+        ("валлий тілі", "kk"),  # a language name; fastText and lingua's trigrams: Ukrainian
         ("आहे", "mr"),
         ("नहीं", "hi"),
         ("बॅंक खाते", "mr"),  # the candra E Marathi writes for English /æ/

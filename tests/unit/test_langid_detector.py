@@ -152,3 +152,33 @@ def test_thread_safe(detector: Detector) -> None:
     for t in threads:
         t.join()
     assert all(r == expected for r in results)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  plain   words ",
+        "tab\tand\nnewline",
+        "see www.example.com now",
+        "a/b path",
+        "<b>bold</b> text",
+        "fish & chips",
+        "#tag and @name",
+        "mail me: someone@example.org",
+        "non\u00a0breaking space",
+        "ｆｕｌｌ ｗｉｄｔｈ",
+        "ｶﾀｶﾅ",
+        "e\u0301te\u0301",  # not NFC
+        "zero\u200bwidth",
+        "soft\u00adhyphen",
+        "\ufeffbyte order mark",
+        "ideographic\u3000space",
+        "déjà vu",
+        "",
+    ],
+)
+def test_fast_normalisation_matches_the_shared_one(text: str) -> None:
+    from duta.langid.normal import normalize
+    from duta.text.normalize import normalize_for_detection
+
+    assert normalize(text) == normalize_for_detection(text)

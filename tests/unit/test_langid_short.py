@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from duta.langid import Detector
+from duta.langid.disambiguate import tagalog_shaped, vietnamese_syllables
 from duta.langid.lexicon import word_votes
 from duta.langid.ngram import NgramScorer, combine
+from duta.langid.opinion import pooled
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +29,7 @@ def fasttext_only() -> Detector:
         ("boleh", "ms"),
         ("нөхөр", "mn"),
         ("бұл кітап", "kk"),
+        ("валлий тілі", "kk"),  # a language name; fastText and lingua's trigrams: Ukrainian
         ("आहे", "mr"),
         ("नहीं", "hi"),
         ("बॅंक खाते", "mr"),  # the candra E Marathi writes for English /æ/
@@ -34,16 +37,52 @@ def fasttext_only() -> Detector:
         ("बैंक खाता", "hi"),  # Hindi writes ै
         ("मुझे बॅंक जाना है", "hi"),  # a Hindi sentence with that spelling stays Hindi
         ("ہے", "ur"),
+        ("یکجا", "fa"),  # Persian ی ک: never Arabic, whatever lingua says
+        ("حکیم", "fa"),
+        ("منظره", "fa"),  # Persian ه: never Urdu (ہ ھ), whatever lingua says
+        ("نغمه", "fa"),
         ("əlbəttə", "az"),
         ("teşekkürler", "tr"),
         ("người", "vi"),
         ("được không", "vi"),
         ("café", "fr"),  # accented, not Vietnamese
         ("señor", "es"),
+        ("marié", "fr"),  # Vietnamese letters, but two syllables in one word
+        ("đi", "vi"),
+        ("huge", "en"),  # lingua's trigrams alone: French
+        ("reporter", "en"),  # lingua's trigrams alone: Spanish
+        ("bags", "en"),  # no Tagalog word ends in two consonants
+        ("wanna", "en"),  # nor doubles one
+        ("Багамы", "ru"),  # lingua's trigrams alone: Mongolian
+        ("делал", "ru"),
     ],
 )
 def test_single_words_of_close_languages(detector: Detector, text: str, expected: str) -> None:
     assert detector.detect(text).language == expected
+
+
+def test_croatian_dj_is_not_vietnamese(detector: Detector) -> None:
+    assert detector.detect("ponuđenim").language in ("hr", "bs", "sr-Latn")
+    assert detector.detect("Odaberite iz ponuđenog").language in ("hr", "bs", "sr-Latn")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("người", True), ("được không", True), ("marié", False), ("ponuđenim", False),
+     ("Campuchia", True), ("meán oíche", False)],
+)  # fmt: skip
+def test_vietnamese_syllables(text: str, expected: bool) -> None:
+    assert vietnamese_syllables(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("linggo", True), ("kumain ng mga bata", True), ("tinatanggap", True), ("bags", False),
+     ("wanna", False), ("tell", False), ("huge", True), ("string or", False), ("kwento", True),
+     ("mga bata", True)],
+)  # fmt: skip
+def test_tagalog_shaped(text: str, expected: bool) -> None:
+    assert tagalog_shaped(text) is expected
 
 
 def test_lingua_changes_what_fasttext_alone_gets_wrong(
@@ -76,6 +115,28 @@ def test_combine_is_neutral_about_languages_lingua_was_not_asked() -> None:
     lingua = {"fil": 0.96, "id": 0.01, "ms": 0.01, "tr": 0.01, "az": 0.01}
     out = combine({"fi": 0.3, "es": 0.3, "it": 0.3, "de": 0.1}, lingua)
     assert max(out, key=out.__getitem__) == "fil"
+
+
+def test_languages_not_asked_do_not_overtake_the_leaders_lingua_compared() -> None:
+    # lingua put its mass on Tagalog; German (not asked) must not pass English and Catalan,
+    # which lingua compared and found less likely than Tagalog but no less than German.
+    scored = {"en": 0.125, "ca": 0.086, "de": 0.08}
+    lingua = {"fil": 0.67, "en": 0.165, "ca": 0.165}
+    out = combine(scored, lingua, frozenset({"fil"}), leaders=frozenset({"en", "ca"}))
+    assert out["en"] > out["de"]
+    assert out["en"] > out["ca"]
+
+
+def test_pooled_leaders_keep_fasttext_order() -> None:
+    opinion = pooled({"en": 0.2, "ca": 0.7, "fil": 0.1}, frozenset({"en", "ca"}))
+    assert opinion == pytest.approx({"en": 0.45, "ca": 0.45, "fil": 0.1})
+
+
+@pytest.mark.parametrize("word", ["instant", "column", "huge", "reporter"])
+def test_english_words_lingua_alone_reads_as_other_european_languages(
+    detector: Detector, word: str
+) -> None:
+    assert detector.detect(word).language == "en"
 
 
 def test_combine_without_an_opinion_is_identity() -> None:

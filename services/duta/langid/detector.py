@@ -37,17 +37,20 @@ from duta.langid import disambiguate
 from duta.langid.chinese import classify_han
 from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
 from duta.langid.ngram import (
-    ASKED_ON_LETTERS,
     EVIDENCE_SHARE,
     GROUPS,
+    IN_GROUPS,
+    LINGUA_WEIGHT,
     TOP_CANDIDATES,
     TOP_SHARE,
+    WEIGHT_BY_SCRIPT,
     NgramScorer,
     combine,
 )
+from duta.langid.normal import normalize
+from duta.langid.opinion import asked_on_letters, outsider_settled, pooled, tempered, without
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
 from duta.langid.sentences import SentenceLanguage, detect_sentences
-from duta.text.normalize import normalize_for_detection
 
 __all__ = ["Candidate", "Detection", "Detector", "UNDETERMINED"]
 
@@ -68,18 +71,9 @@ UNKNOWN_LEADER_SHARE = 0.3
 _JA_HAN_MIN = 0.9
 # Scripts of Han-only text that Japanese may write (not "Hans": simplified-only characters).
 _KANJI_SCRIPTS = frozenset({"Hani", "Hant"})
-# Per script, the share from which fastText's leader, when it is outside the script's close
-# groups, is not questioned by lingua (see _outsider_settled).
-_OUTSIDER_SHARE = {"Arab": 0.0, "Deva": 0.5, "Cyrl": 0.6}
-# Letters of a group member the outsider does not write: with one, lingua is still asked.
-_GROUP_LETTERS = {
-    "Arab": frozenset("ٹڈڑںےۓھہ"),  # Urdu
-    "Deva": frozenset("ळ\u0945\u090d\u0972"),  # Marathi
-    "Cyrl": frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ"),  # Kazakh, Mongolian
-}
+_ENGLISH = "en"
 # Languages that never write disambiguate.URDU_LETTERS (ٹ ڈ ڑ ں ے ۓ).
 _NOT_URDU_LETTERS = frozenset({"fa", "ar"})
-_IN_GROUPS = {script: frozenset().union(*groups) for script, groups in GROUPS.items()}
 # Texts up to this many characters are cached (see Detector's ``cache_size``).
 _CACHE_MAX_CHARS = 64
 
@@ -208,13 +202,15 @@ class Detector:
             self._cached.cache_clear()
 
     def _detect(self, text: str, k: int, hints: tuple[str, ...] = ()) -> Detection:
-        norm = normalize_for_detection(text)
+        norm = normalize(text)
         counts = script_counts(norm)
-        if not counts or disambiguate.looks_like_code(norm, counts):
+        if not counts:
             return _UND
         script = dominant_script(counts)
         if len(counts) == 1 and not hints and script in _SINGLE:
             return _SINGLE[script]  # a script of one language, alone in the text: a constant
+        if disambiguate.looks_like_code(norm, counts):
+            return _UND
         scored, out_script = self._score(norm, counts, script)
         if not scored:
             return _UND
@@ -286,59 +282,65 @@ class Detector:
         total = sum(scored.values()) or 1.0
         if max(scored.values()) >= _SETTLED * total:
             return scored
+        question = self._question(norm, script, scored, total)
+        if question is None:
+            return scored
+        asked, weak, marked = question
+        ranked = sorted(scored.items(), key=_by_score, reverse=True)[:TOP_CANDIDATES]
         knows = self._ngram.knows
-        marked, alphabet_only = _asked_on_letters(norm, script)
+        leaders = frozenset(c for c, v in ranked if v >= TOP_SHARE * total and knows(c)) - asked
+        if len(asked | leaders) < 2:
+            return scored  # lingua compares languages; one alone it cannot score
+        opinion = self._ngram.scores(norm, asked | leaders)
+        if "vi" in marked and not disambiguate.vietnamese_syllables(norm):
+            # Its letters but not its word shapes (marié): lingua compares the others.
+            opinion = without(opinion, frozenset({"vi"}))
+        if weak and weak == asked:  # asked on Tagalog's alphabet alone
+            opinion = tempered(opinion, weak)
+            if not disambiguate.tagalog_shaped(norm):  # bags, wanna
+                opinion, weak = without(opinion, weak), frozenset()
+        if ranked[0][0] == _ENGLISH:
+            opinion = pooled(opinion, leaders)
+        if len(opinion) < 2:
+            return scored
+        weight = WEIGHT_BY_SCRIPT.get(script, LINGUA_WEIGHT)
+        return combine(scored, opinion, weak, weight, leaders & opinion.keys())
+
+    def _question(
+        self, norm: str, script: str, scored: dict[str, float], total: float
+    ) -> tuple[frozenset[str], frozenset[str], list[str]] | None:
+        """The languages of Asia's close groups the text has evidence for (all of them), those
+        asked on their alphabet alone (weak), and those its letters mark; ``None`` when
+        lingua has nothing to add."""
+        assert self._ngram is not None
+        marked, alphabet_only = asked_on_letters(norm, script)
         asked: set[str] = set(marked)
         strongest = 0.0
-        for group in GROUPS[script]:
+        floor = EVIDENCE_SHARE * total
+        members = [code for code in IN_GROUPS[script] & scored.keys() if scored[code] >= floor]
+        for group in GROUPS[script] if members else ():
             share = max(scored.get(code, 0.0) for code in group) / total
             if share >= EVIDENCE_SHARE:
                 asked.update(group)
                 strongest = max(strongest, share)
         leader = max(scored, key=scored.__getitem__)
-        if _outsider_settled(norm, script, leader, scored[leader] / total):
-            return scored
-        if not knows(leader) and not marked and strongest < UNKNOWN_LEADER_SHARE:
+        if outsider_settled(norm, script, leader, scored[leader] / total):
+            return None
+        if not self._ngram.knows(leader) and not marked and strongest < UNKNOWN_LEADER_SHARE:
             # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
             # fastText itself gives a fair share is compared with it.
-            return scored
+            return None
         if script == "Arab" and not disambiguate.URDU_LETTERS.isdisjoint(norm):
             asked -= _NOT_URDU_LETTERS  # their letters rule them out whatever lingua says
+        elif script == "Arab" and not disambiguate.PERSIAN_URDU_LETTERS.isdisjoint(norm):
+            asked.discard("ar")  # nor does Arabic write پ چ ژ گ ی ک (یکجا was Arabic)
+        if script == "Arab" and disambiguate.ARABIC_HEH in norm:
+            asked.discard("ur")  # Urdu writes ہ ھ, never ه (Persian words were Urdu)
+
         weak = frozenset(alphabet_only) - asked
-        asked |= weak
-        if not asked:
-            return scored
-        ranked = sorted(scored.items(), key=_by_score, reverse=True)[:TOP_CANDIDATES]
-        asked.update(c for c, v in ranked if v >= TOP_SHARE * total and knows(c))
-        return combine(scored, self._ngram.scores(norm, frozenset(asked)), weak)
-
-
-def _outsider_settled(norm: str, script: str, leader: str, share: float) -> bool:
-    """Whether fastText's leader, a language outside the script's close groups, stands without
-    lingua: from :data:`_OUTSIDER_SHARE` of the score, or in a sentence, unless a letter of a
-    group member (:data:`_GROUP_LETTERS`) is in the text. dev.tsv: 40 more texts right
-    (Pashto, Sindhi, Kurdish, Uyghur, Nepali, Bulgarian, Macedonian...), one Marathi and one
-    Kazakh less, ≈ 150 fewer lingua calls (lingua turned more of these texts wrong than right)."""
-    floor = _OUTSIDER_SHARE.get(script)
-    if floor is None or leader in _IN_GROUPS[script] or not _GROUP_LETTERS[script].isdisjoint(norm):
-        return False
-    return share >= floor or norm.count(" ") >= 2
-
-
-def _asked_on_letters(norm: str, script: str) -> tuple[list[str], list[str]]:
-    """Languages the text's letters point at (see :data:`ASKED_ON_LETTERS`): those with a
-    letter of their own in it, and those whose alphabet merely holds all its letters."""
-    lower = norm.lower()
-    marked: list[str] = []
-    alphabet_only: list[str] = []
-    for code, needed, alphabet in ASKED_ON_LETTERS.get(script, ()):
-        if not alphabet.issuperset(lower):
-            continue
-        if needed is not None and not needed.isdisjoint(lower):
-            marked.append(code)
-        elif needed is None and not norm[:1].isupper():  # a capitalised word may be a name
-            alphabet_only.append(code)
-    return marked, alphabet_only
+        if not asked and not weak:
+            return None
+        return frozenset(asked) | weak, weak, marked
 
 
 def _by_score(item: tuple[str, float]) -> float:

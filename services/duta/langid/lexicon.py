@@ -8,7 +8,9 @@ vs Arabic ``في/الذي``; Azerbaijani ``və/üçün`` vs Turkish ``ve/için``
 and Mongolian ``байна/энэ`` vs Russian ``это/что``. Written from grammars and dictionaries,
 not from the evaluation data; the Indonesian/Malay lists were extended (2026-11-28) with
 standard-vocabulary pairs of software text (``sandi/kata laluan``, ``berkas/fail``,
-``berhasil/berjaya``, ``hapus/padam``, ``tautan/pautan``) after reading the errors on dev.tsv.
+``berhasil/berjaya``, ``hapus/padam``, ``tautan/pautan``) after reading the errors on dev.tsv,
+and the Kazakh list (2026-12-03) with ``тілі`` ("language of": Kazakh language names such as
+``валлий тілі`` were Ukrainian; dev.tsv: Kazakh +3.3, nothing lost).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ _MARKERS: dict[str, str] = {
     "ar": """في من على إلى التي الذي هذا هذه كان لا ما أن عن مع هو هي كل بعد قد""",
     "az": """və üçün deyil nə çox mən sən yox edir olur ilə kimi həm il necə harada""",
     "tr": """ve için değil ne çok ben sen yok ediyor oluyor ile gibi yıl nasıl nerede""",
-    "kk": """және бұл жоқ емес үшін деп болып еді мен сен ол біз сіз олар бар қалай""",
+    "kk": """және бұл жоқ емес үшін деп болып еді мен сен ол біз сіз олар бар қалай тілі""",
     "mn": """байна энэ тэр бид тэд болон гэж юм байсан бол нь чи би хийх сайн""",
     "ru": """и в не на я что он с как это по но они мы вы она так его все был для""",
 }

@@ -182,3 +182,30 @@ def test_fast_normalisation_matches_the_shared_one(text: str) -> None:
     from duta.text.normalize import normalize_for_detection
 
     assert normalize(text) == normalize_for_detection(text)
+
+
+def test_results_equal_plain_dataclasses_and_stay_frozen(detector: Detector) -> None:
+    """Results are built through the slots' descriptors (cheaper than the frozen __init__):
+    they must compare, hash and refuse changes like ordinary instances."""
+    import dataclasses
+
+    from duta.langid import Candidate, Detection
+
+    found = detector.detect("Selamat pagi, apa kabar?", top_k=3)
+    plain = Detection(
+        found.language,
+        found.confidence,
+        tuple(Candidate(c.language, c.confidence) for c in found.candidates),
+        found.script,
+    )
+    assert found == plain and hash(found) == hash(plain)
+    assert found.confidence == found.candidates[0].confidence
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.candidates[0].confidence = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("value", [0.0, 0.12344, 0.12346, 0.5, 0.99996, 1.0, 0.87654321])
+def test_confidences_round_to_four_decimals(value: float) -> None:
+    from duta.langid.disambiguate import round4
+
+    assert round4(value) == pytest.approx(round(value, 4), abs=1e-12)

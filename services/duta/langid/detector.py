@@ -36,6 +36,7 @@ import fasttext
 from duta.langid import disambiguate
 from duta.langid.chinese import classify_han
 from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
+from duta.langid.disambiguate import round4
 from duta.langid.ngram import (
     EVIDENCE_SHARE,
     GROUPS,
@@ -78,7 +79,7 @@ _NOT_URDU_LETTERS = frozenset({"fa", "ar"})
 _CACHE_MAX_CHARS = 64
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One possible language of a text."""
 
@@ -86,7 +87,7 @@ class Candidate:
     confidence: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Detection:
     """The result of detecting the language of one text.
 
@@ -105,6 +106,33 @@ class Detection:
     confidence: float
     candidates: tuple[Candidate, ...]
     script: str
+
+
+# Results are built without the frozen dataclasses' generated __init__ (one
+# object.__setattr__ call a field: ≈ 0.3 µs a Candidate, 0.45 µs a Detection, a tenth of a
+# typical text's Python time): a bare instance, its slots filled through their descriptors.
+_new = object.__new__
+_SET_LANGUAGE = Candidate.__dict__["language"].__set__
+_SET_CONFIDENCE = Candidate.__dict__["confidence"].__set__
+_SET_FIELDS = tuple(Detection.__dict__[name].__set__ for name in Detection.__slots__)
+
+
+def _candidate(language: str, confidence: float) -> Candidate:
+    made = _new(Candidate)
+    _SET_LANGUAGE(made, language)
+    _SET_CONFIDENCE(made, confidence)
+    return made
+
+
+def _detection(candidates: tuple[Candidate, ...], script: str) -> Detection:
+    made = _new(Detection)
+    best = candidates[0]
+    set_language, set_confidence, set_candidates, set_script = _SET_FIELDS
+    set_language(made, best.language)
+    set_confidence(made, best.confidence)
+    set_candidates(made, candidates)
+    set_script(made, script)
+    return made
 
 
 _UND = Detection(UNDETERMINED, 0.0, (Candidate(UNDETERMINED, 0.0),), "")
@@ -217,14 +245,16 @@ class Detector:
         if hints:
             scored = _apply_hints(scored, hints, script, out_script)
         total = sum(scored.values()) or 1.0
-        ranked = sorted(scored, key=scored.__getitem__, reverse=True)[:k]
+        if len(scored) == 1 or k == 1:
+            ranked = [max(scored, key=scored.__getitem__)]
+        else:
+            ranked = sorted(scored, key=scored.__getitem__, reverse=True)[:k]
         # Every candidate is scaled by the factor that calibrates the first one, so their
         # ratios (the router's fallback reads the second) stay fastText's and lingua's.
         top = scored[ranked[0]] / total
         scale = disambiguate.calibrate(top, counts, script) / top / total if top else 0.0
-        candidates = tuple([Candidate(lang, round(scored[lang] * scale, 4)) for lang in ranked])
-        best = candidates[0]
-        return Detection(best.language, best.confidence, candidates, out_script)
+        candidates = tuple([_candidate(lang, round4(scored[lang] * scale)) for lang in ranked])
+        return _detection(candidates, out_script)
 
     def detect_many(
         self, texts: Sequence[str], hints: Sequence[str] | None = None, top_k: int | None = None

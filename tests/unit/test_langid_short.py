@@ -42,6 +42,12 @@ def fasttext_only() -> Detector:
         ("منظره", "fa"),  # Persian ه: never Urdu (ہ ھ), whatever lingua says
         ("نغمه", "fa"),
         ("əlbəttə", "az"),
+        ("almaq", "az"),  # the infinitive -maq: fastText alone reads English
+        ("qoymaq", "az"),  # fastText alone: Uzbek
+        ("Sharqiy Osiyo", "uz"),  # q alone is no Azerbaijani evidence: Uzbek writes it
+        ("yapmak", "tr"),  # Turkish writes -mak
+        ("Mulakan dengan Django", "ms"),  # Malay mulakan, Indonesian mulai
+        ("साइटसाठी", "mr"),  # Marathi's postposition साठी ("for") written onto the word
         ("teşekkürler", "tr"),
         ("người", "vi"),
         ("được không", "vi"),

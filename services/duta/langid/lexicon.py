@@ -29,7 +29,8 @@ _MARKERS: dict[str, str] = {
         kursi perusahaan pria proyek laki-laki anak-anak sandi galat berkas hapus dihapus
         menghapus penghapusan setel fitur tipe terkait tanggal unggah unduh tautan tampilan
         ditampilkan pengaturan perbarui diperbarui kolom surel kode nomor berhasil ditemukan
-        menemukan saring dikirim kirim mengirim grup desimal komplet""",
+        menemukan saring dikirim kirim mengirim grup desimal komplet mulai memulai dimulai
+        informasi jendela perangkat pencarian sembarang""",
     "ms": """boleh sahaja kerana wang kereta pejabat polis percuma mahu nak tak awak cuba sila jom
         kawan bilik kedai bandar bas minit lapan peratus berbeza bahagian kerajaan universiti
         kualiti aktiviti komuniti doktor telefon basikal esok sukar hodoh bercakap disember ogos
@@ -39,7 +40,8 @@ _MARKERS: dict[str, str] = {
         adakah tahniah perpuluhan tapis hantar dihantar menghantar sekiranya samada ralat tetapan
         pautan paparan dipaparkan kemaskini padam memadam dipadam pemadaman semak kod pentadbir
         kumpulan pelayan e-mel perkataan nombor cipta aksara betul kandungan tatasusunan majlis
-        ciri""",
+        ciri mulakan memulakan dimulakan maklumat sebarang tetingkap perisian carian ruangnama
+        tersorok""",
     "fil": """ng hindi ito iyan iyon tayo po nang kasi rin din natin namin kanila mayroon meron
         paano saan bakit kailan sino ano maganda magandang araw gabi bahay kumain kain at dahil
         talaga ay   niyo kayo ninyo nila sakin akin ikaw isang lahat""",
@@ -64,7 +66,7 @@ _MARKERS: dict[str, str] = {
 }
 # Word endings that mark a language (Devanagari case endings written onto the word).
 _SUFFIXES: dict[str, tuple[str, ...]] = {
-    "mr": ("च्या", "ाचा", "ाची", "ाचे", "मध्ये", "ांना"),
+    "mr": ("च्या", "ाचा", "ाची", "ाचे", "मध्ये", "ांना", "साठी"),
     "ne": ("हरू", "हरु", "लाई", "ेको", "्छ", "्छन्", "ँछ"),
     "id": ("itas",),
     "ms": ("iti",),

@@ -46,6 +46,10 @@ def fasttext_only() -> Detector:
         ("qoymaq", "az"),  # fastText alone: Uzbek
         ("Sharqiy Osiyo", "uz"),  # q alone is no Azerbaijani evidence: Uzbek writes it
         ("yapmak", "tr"),  # Turkish writes -mak
+        ("Kechqurun", "uz"),  # Uzbek's ch, Azerbaijani's ç: lingua (no Uzbek model) said az
+        ("Sharqiy Afrika", "uz"),
+        ("çox sağ ol", "az"),
+        ("पासवर्ड बदलें", "hi"),  # Hindi's imperative -ें; lingua's trigrams: Marathi
         ("Mulakan dengan Django", "ms"),  # Malay mulakan, Indonesian mulai
         ("साइटसाठी", "mr"),  # Marathi's postposition साठी ("for") written onto the word
         ("teşekkürler", "tr"),

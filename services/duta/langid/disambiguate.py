@@ -112,6 +112,11 @@ URDU_LETTERS = frozenset("ٹڈڑںےۓ")  # _URDU_ONLY without ھ ہ, which Kurd
 _ARABIC_ONLY = frozenset("ةىيكـ")
 _PASHTO_ONLY = frozenset("ټډړښږځڅېۍ")
 _AZ_NOT_TR = frozenset("əxqƏXQ")
+# Uzbek's digraphs sh, ch and its oʻ gʻ, which Azerbaijani writes ş ç o ğ: with one of them and
+# no letter of Azerbaijani's own beyond a-z, the text is not Azerbaijani (Kechqurun, Sharqiy
+# Afrika were Azerbaijani for lingua; dev.tsv: see the README).
+_UZ_NOT_AZ = re.compile("[sc]h|[og][ʻ‘'`]", re.IGNORECASE)
+_AZ_LETTERS = frozenset("əçşğıöüƏÇŞĞİÖÜ")
 _ARABIC_GROUP = frozenset({"ar", "fa", "ur"})
 # ৰ and ৱ: Assamese r and w, which Bengali does not write.
 _ASSAMESE = frozenset("ৰৱ")
@@ -267,6 +272,8 @@ def _latin(text: str, scored: dict[str, float]) -> None:
         scored["vi"] = scored.get("vi", 0.0) + sum(scored.values()) * 4
     if "tr" in scored and not _AZ_NOT_TR.isdisjoint(text):
         scored["az"] = scored.get("az", 0.0) + scored.pop("tr")
+    if "az" in scored and _UZ_NOT_AZ.search(text) and _AZ_LETTERS.isdisjoint(text):
+        scored["az"] *= 0.05
     if "ms" in scored and "id" in scored and text.count(" ") < _MALAY_REBALANCE_MAX_WORDS:
         scored["ms"] *= _MALAY_REBALANCE
 

@@ -67,6 +67,7 @@ _MARKERS: dict[str, str] = {
 # Word endings that mark a language (Devanagari case endings written onto the word).
 _SUFFIXES: dict[str, tuple[str, ...]] = {
     "mr": ("च्या", "ाचा", "ाची", "ाचे", "मध्ये", "ांना", "साठी"),
+    "hi": ("ें",),
     "ne": ("हरू", "हरु", "लाई", "ेको", "्छ", "्छन्", "ँछ"),
     "id": ("itas",),
     "ms": ("iti",),

@@ -65,6 +65,10 @@ def fasttext_only() -> Detector:
         ("wanna", "en"),  # nor doubles one
         ("Багамы", "ru"),  # lingua's trigrams alone: Mongolian
         ("делал", "ru"),
+        ("шоколад", "ru"),  # no letter of one of them: lingua's Ukrainian is softened
+        ("реформ", "ru"),
+        ("що робити", "uk"),
+        ("їжак", "uk"),  # ї: Ukrainian's own letter
     ],
 )
 def test_single_words_of_close_languages(detector: Detector, text: str, expected: str) -> None:

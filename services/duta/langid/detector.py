@@ -49,7 +49,14 @@ from duta.langid.ngram import (
     combine,
 )
 from duta.langid.normal import normalize
-from duta.langid.opinion import asked_on_letters, outsider_settled, pooled, tempered, without
+from duta.langid.opinion import (
+    asked_on_letters,
+    outsider_settled,
+    pooled,
+    russian_or_ukrainian,
+    tempered,
+    without,
+)
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
 from duta.langid.sentences import SentenceLanguage, detect_sentences
 
@@ -331,6 +338,8 @@ class Detector:
                 opinion, weak = without(opinion, weak), frozenset()
         if ranked[0][0] == _ENGLISH:
             opinion = pooled(opinion, leaders)
+        elif script == "Cyrl":
+            opinion = russian_or_ukrainian(opinion, norm)
         if len(opinion) < 2:
             return scored
         weight = WEIGHT_BY_SCRIPT.get(script, LINGUA_WEIGHT)

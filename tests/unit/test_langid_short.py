@@ -37,6 +37,8 @@ def fasttext_only() -> Detector:
         ("बैंक खाता", "hi"),  # Hindi writes ै
         ("मुझे बॅंक जाना है", "hi"),  # a Hindi sentence with that spelling stays Hindi
         ("ہے", "ur"),
+        ("آج کچھ", "ur"),  # Urdu کچھ, Punjabi کجھ: fastText alone reads Shahmukhi Punjabi
+        ("اوہ میرا دوست اے تے لہور وچ رہندا اے", "pa-Arab"),  # Punjabi's تے وچ stay Punjabi
         ("یکجا", "fa"),  # Persian ی ک: never Arabic, whatever lingua says
         ("حکیم", "fa"),
         ("منظره", "fa"),  # Persian ه: never Urdu (ہ ھ), whatever lingua says

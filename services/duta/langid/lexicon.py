@@ -10,7 +10,9 @@ not from the evaluation data; the Indonesian/Malay lists were extended (2026-11-
 standard-vocabulary pairs of software text (``sandi/kata laluan``, ``berkas/fail``,
 ``berhasil/berjaya``, ``hapus/padam``, ``tautan/pautan``) after reading the errors on dev.tsv,
 and the Kazakh list (2026-12-03) with ``тілі`` ("language of": Kazakh language names such as
-``валлий тілі`` were Ukrainian; dev.tsv: Kazakh +3.3, nothing lost).
+``валлий тілі`` were Ukrainian; dev.tsv: Kazakh +3.3, nothing lost); Urdu against Punjabi in
+Shahmukhi (fastText's ``pnb``, which it reads into short Urdu: Urdu ``کچھ/دیا/کرتے`` vs
+Punjabi ``کجھ/دتا/کردے``, Punjabi ``نوں/وچ/تے/نال``; dev.tsv: Urdu +2 texts, nothing lost).
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ _MARKERS: dict[str, str] = {
         कसे कुठे झाले केले करणे आला आली त्याने त्या त्याचा तिचा माझा माझी माझे तू""",
     "ne": """छ छन्  र मा लाई हरू गर्न भएको पनि थियो हुन्छ थिए गरेको छैन म तिमी हामी उनी यो
         त्यो कसरी कहाँ धेरै राम्रो गर्छ गर्छु गर्नुहोस् हुनुहुन्छ भयो भने तर पछि""",
-    "ur": """ہے ہیں کے کی کا میں اور نہیں یہ وہ سے کو پر لیے بھی تھا تھی کیا ہم آپ کہ گیا""",
+    "ur": """ہے ہیں کے کی کا میں اور نہیں یہ وہ سے کو پر لیے بھی تھا تھی کیا ہم آپ کہ گیا
+        کچھ دیا کرتے کرنے کریں گئی گئے تھے رہا رہے کوئی ساتھ جب""",
+    "pa-Arab": """نوں وچ تے ایہہ اوہ نئیں ہن کیتا ساڈا تہاڈا توں نال وی کجھ کردے دتا ہور دا""",
     "fa": """است هست این آن را که می برای از به با هم نیست بود شد کرد خواهد ما شما من او
         آنها چه چرا کجا خیلی خوب""",
     "ar": """في من على إلى التي الذي هذا هذه كان لا ما أن عن مع هو هي كل بعد قد""",
@@ -113,7 +117,7 @@ GROUPS: tuple[frozenset[str], ...] = tuple(
         ("fil", "ceb"),
         ("az", "tr"),
         ("hi", "mr", "ne"),
-        ("ur", "fa", "ar"),
+        ("ur", "fa", "ar", "pa-Arab"),
         ("kk", "mn", "ru"),
     )
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,13 @@ class RoutePlan:
 
 
 class RoutingTable:
-    """Plans routes over the pools whose Info is known (available or not)."""
+    """Plans routes over the pools whose Info is known (available or not).
+
+    Plans are worked out once per pair and kept while the pools stay as they were (the same
+    pools, each with the same Info and availability): matching language codes over every pool
+    was a quarter of a cache hit's time. A pair served by several pools of one model is not
+    kept whole: its pools take turns, call by call.
+    """
 
     def __init__(
         self,
@@ -83,9 +90,36 @@ class RoutingTable:
         self.pivot = pivot
         self.fallbacks = dict(fallbacks or {})
         self._turn = itertools.count()
+        self._state: tuple[object, ...] = ()
+        self._directs: dict[tuple[str, str, str], tuple[Hop, list[WorkerPool]] | None] = {}
+        self._plans: dict[tuple[str, str, int, bool], RoutePlan] = {}
+
+    def _check_state(self) -> None:
+        """Forgets planned routes when a pool was added, removed, answered or went down."""
+        state = tuple((pool, pool.info, pool.available) for pool in self.pools)
+        if state != self._state:
+            self._directs.clear()
+            self._plans.clear()
+        self._state = state  # equal Info from a later refresh: kept, compared by identity next
 
     def direct(self, source: str, target: str, tier: str) -> Hop | None:
         """The best pool of `tier` serving source → target, available pools first."""
+        self._check_state()
+        key = (source, target, tier)
+        if key not in self._directs:
+            self._directs[key] = self._best(source, target, tier)
+        found = self._directs[key]
+        if found is None:
+            return None
+        best, same = found
+        if len(same) == 1:
+            return best
+        turn = next(self._turn) % len(same)  # spread calls over the pools of one model
+        order = same[turn:] + same[:turn]
+        return Hop(order[0], best.source, best.target, tuple(order[1:]))
+
+    def _best(self, source: str, target: str, tier: str) -> tuple[Hop, list[WorkerPool]] | None:
+        """The best hop, and every pool of its model equally available (taking turns)."""
         candidates = []
         for pool in self.pools:
             info = pool.info
@@ -104,14 +138,20 @@ class RoutingTable:
             for down, hop in candidates
             if down == unavailable and hop.pool.model_ref == best.pool.model_ref
         ]
-        if len(same) == 1:
-            return best
-        turn = next(self._turn) % len(same)  # spread calls over the pools of one model
-        order = same[turn:] + same[:turn]
-        return Hop(order[0], best.source, best.target, tuple(order[1:]))
+        return best, same
 
     def plan(self, source: str, target: str, tier: int = Tier.ANY, pivot: bool = True) -> RoutePlan:
         """Plans source → target; raises UnsupportedLanguagePair listing what exists."""
+        self._check_state()
+        key = (source, target, tier, pivot)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._work_out(source, target, tier, pivot)
+            if not any(hop.replicas for hop in plan.hops):  # no pools taking turns
+                self._plans[key] = plan
+        return plan
+
+    def _work_out(self, source: str, target: str, tier: int, pivot: bool) -> RoutePlan:
         if tier != Tier.LARGE:
             hop = self.direct(source, target, SMALL)
             if hop:
@@ -182,6 +222,7 @@ class RoutingTable:
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def script_differs(requested: str, model: str) -> bool:
     """True when a Chinese text must be converted between the requested and model scripts.
 

@@ -15,6 +15,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
+from duta.cache.redis import RedisCache
 from duta.cli.up import free_port
 from duta.client import Client
 from duta.router import RouterSettings, WorkerEndpoint
@@ -90,6 +91,37 @@ def test_hits_come_back_within_one_breaker_window_after_a_redis_restart(l2_only,
         misses = together(client, texts)
         hits = together(client, texts)
     assert not any(misses) and all(hits)  # stale pooled connections did not trip it again
+
+
+def test_concurrent_redis_lookups_share_one_mget(own_redis, loop_thread) -> None:
+    """Under load L2 lookups go together: the first is sent at once, those made while it is
+    on its way as one MGET (counted by Redis itself); a sharer that is cancelled leaves the
+    others their answers."""
+    admin = redis.Redis(port=own_redis.port)
+
+    def mgets() -> int:
+        return int(admin.info("commandstats").get("cmdstat_mget", {}).get("calls", 0))
+
+    async def lookups() -> tuple[int, list[object]]:
+        cache = RedisCache(own_redis.url)
+        await cache.set_many({f"shared-{i}": f"value {i}" for i in range(10)})
+        await cache.get_many(["shared-0"])  # connected: the next ones meet at the socket
+        before = mgets()
+        calls = [
+            asyncio.ensure_future(cache.get_many([f"shared-{i}", "absent"])) for i in range(10)
+        ]
+        await asyncio.sleep(0)  # all ten asked: the first is on its way, nine wait
+        calls[5].cancel()
+        answers = await asyncio.gather(*calls, return_exceptions=True)
+        await cache.close()
+        return mgets() - before, answers
+
+    sent, answers = loop_thread.run(lookups())
+    assert sent == 2
+    assert isinstance(answers[5], asyncio.CancelledError)
+    assert [a for i, a in enumerate(answers) if i != 5] == [
+        [f"value {i}", None] for i in range(10) if i != 5
+    ]
 
 
 def test_identical_inflight_sentences_are_coalesced_across_requests(

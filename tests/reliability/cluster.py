@@ -19,7 +19,7 @@ import grpc
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from duta.cli.up import free_port, wait_serving
+from duta.cli.up import free_port, redis_argv, wait_serving
 
 START_TIMEOUT = 180.0
 # router-b runs without its in-process cache, so that repeats reach Redis (both levels proven)
@@ -148,21 +148,9 @@ class Cluster:
     def start(self) -> None:
         """Redis and the workers, then both routers (each waited for until SERVING)."""
         port = free_port()
-        redis_argv = [
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.workdir),
-        ]
         self.parts["redis"] = Part(
             "redis",
-            [self.redis_binary, *redis_argv],
+            redis_argv(self.redis_binary, "127.0.0.1", port, self.workdir),
             f"127.0.0.1:{port}",
             self.workdir / "redis.log",
         )

@@ -172,20 +172,29 @@ class Cluster:
         port = free_port(self.host)
         log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115 - owned by the child
         self.redis = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", self.host, "--save", "", "--appendonly", "no"],
+            redis_argv(binary, self.host, port, self.workdir),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex((self.host, port)) == 0:
-                    self.redis_url = f"redis://{self.host}:{port}/0"
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"redis-server did not listen on port {port}; see {self.workdir}/redis.log"
-        )
+        wait_listening(self.host, port, f"redis-server; see {self.workdir}/redis.log")
+        self.redis_url = f"redis://{self.host}:{port}/0"
+
+
+def redis_argv(binary: str, host: str, port: int, workdir: Path) -> list[str]:
+    """A throwaway redis-server: no snapshots, no append-only file, its files in `workdir`."""
+    return [binary, "--port", str(port), "--bind", host, "--save", "", "--appendonly", "no",
+            "--dir", str(workdir)]  # fmt: skip
+
+
+def wait_listening(host: str, port: int, what: str, seconds: float = 30.0) -> None:
+    """Waits until something accepts TCP connections on `host:port`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {host}:{port} within {seconds:.0f} s")
 
 
 def _interrupt(signum: int, frame: object) -> None:

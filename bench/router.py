@@ -41,7 +41,7 @@ from typing import Any
 
 import grpc
 
-from duta.cli.up import free_port, wait_serving
+from duta.cli.up import free_port, redis_argv, wait_serving
 from duta.models import DemoShape, build_demo_model
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc, worker_pb2, worker_pb2_grpc
@@ -202,7 +202,7 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
 
-def hit_call(texts: list[str]) -> Callable[..., Awaitable[object]]:
+def hit_call(texts: list[str]) -> Call:
     async def call(channel: grpc.aio.Channel, i: int, n: int) -> object:
         stub = translator_pb2_grpc.TranslatorStub(channel)
         text = texts[(i * 7 + n) % len(texts)]
@@ -212,26 +212,30 @@ def hit_call(texts: list[str]) -> Callable[..., Awaitable[object]]:
     return call
 
 
-def miss_calls(texts: list[str]) -> tuple[Callable[..., Awaitable[object]], ...]:
+def router_request(texts: list[str]) -> pb.TranslateRequest:
+    """A miss: the router without its cache, greedy decoding."""
+    options = pb.TranslateOptions(no_cache=True, beam_size=1)
+    return pb.TranslateRequest(
+        texts=texts, source_language="zh", target_language="en", options=options
+    )
+
+
+def worker_request(texts: list[str]) -> worker_pb2.WorkerTranslateRequest:
+    """The same sentences given to the worker directly."""
+    options = worker_pb2.DecodingOptions(beam_size=1)
+    return worker_pb2.WorkerTranslateRequest(
+        sentences=texts, source_language="zh-Hans", target_language="en", options=options
+    )
+
+
+def miss_calls(texts: list[str]) -> tuple[Call, Call]:
     async def router(channel: grpc.aio.Channel, i: int, n: int) -> object:
-        stub = translator_pb2_grpc.TranslatorStub(channel)
-        request = pb.TranslateRequest(
-            texts=[texts[(i * 31 + n) % len(texts)]],
-            source_language="zh",
-            target_language="en",
-            options=pb.TranslateOptions(no_cache=True, beam_size=1),
-        )
-        return await stub.Translate(request)
+        text = texts[(i * 31 + n) % len(texts)]
+        return await translator_pb2_grpc.TranslatorStub(channel).Translate(router_request([text]))
 
     async def worker(channel: grpc.aio.Channel, i: int, n: int) -> object:
-        stub = worker_pb2_grpc.WorkerStub(channel)
-        request = worker_pb2.WorkerTranslateRequest(
-            sentences=[texts[(i * 31 + n) % len(texts)]],
-            source_language="zh-Hans",
-            target_language="en",
-            options=worker_pb2.DecodingOptions(beam_size=1),
-        )
-        return await stub.Translate(request)
+        text = texts[(i * 31 + n) % len(texts)]
+        return await worker_pb2_grpc.WorkerStub(channel).Translate(worker_request([text]))
 
     return router, worker
 
@@ -245,26 +249,10 @@ async def bulk(
         rstub, wstub = translator_pb2_grpc.TranslatorStub(rc), worker_pb2_grpc.WorkerStub(wc)
         for _ in range(rounds):
             started = time.perf_counter()
-            await wstub.Translate(
-                worker_pb2.WorkerTranslateRequest(
-                    sentences=texts,
-                    source_language="zh-Hans",
-                    target_language="en",
-                    options=worker_pb2.DecodingOptions(beam_size=1),
-                ),
-                timeout=600,
-            )
+            await wstub.Translate(worker_request(texts), timeout=600)
             w_times.append(time.perf_counter() - started)
             started = time.perf_counter()
-            await rstub.Translate(
-                pb.TranslateRequest(
-                    texts=texts,
-                    source_language="zh",
-                    target_language="en",
-                    options=pb.TranslateOptions(no_cache=True, beam_size=1),
-                ),
-                timeout=600,
-            )
+            await rstub.Translate(router_request(texts), timeout=600)
             r_times.append(time.perf_counter() - started)
     return r_times, w_times
 
@@ -282,9 +270,8 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     redis = shutil.which("redis-server")
     if redis is None:
         raise SystemExit("redis-server is needed for the L2 rows (make system-deps)")
-    redis_argv = ["--port", str(ports["redis"]), "--bind", "127.0.0.1", "--save", ""]
     redis_proc = subprocess.Popen(
-        [redis, *redis_argv, "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL
+        redis_argv(redis, "127.0.0.1", ports["redis"], tmp), stdout=subprocess.DEVNULL
     )
     procs.procs["redis"] = redis_proc
     routes = tmp / "routes.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from duta.common.errors import UnsupportedLanguagePair
 from duta.langid.codes import base_language, script_subtag
@@ -71,6 +71,17 @@ class RoutePlan:
         return [self.source, *(hop.target for hop in self.hops[:-1]), self.target]
 
 
+@dataclass
+class _Kept:
+    """Plans and best hops worked out for one state of the pools."""
+
+    state: tuple[object, ...]
+    directs: dict[tuple[str, str, str], tuple[Hop, list[WorkerPool]] | None] = field(
+        default_factory=dict
+    )
+    plans: dict[tuple[str, str, int, bool], RoutePlan] = field(default_factory=dict)
+
+
 class RoutingTable:
     """Plans routes over the pools whose Info is known (available or not).
 
@@ -90,25 +101,26 @@ class RoutingTable:
         self.pivot = pivot
         self.fallbacks = dict(fallbacks or {})
         self._turn = itertools.count()
-        self._state: tuple[object, ...] = ()
-        self._directs: dict[tuple[str, str, str], tuple[Hop, list[WorkerPool]] | None] = {}
-        self._plans: dict[tuple[str, str, int, bool], RoutePlan] = {}
+        self._kept = _Kept(())
 
-    def _check_state(self) -> None:
-        """Forgets planned routes when a pool was added, removed, answered or went down."""
+    def _current(self) -> _Kept:
+        """What was worked out for the pools as they are now; a fresh, empty set when a pool
+        was added, removed, answered anew or went down or up since. (Replaced whole, never
+        cleared: a plan made in a preparing thread lands in the set it was made for.)"""
         state = tuple((pool, pool.info, pool.available) for pool in self.pools)
-        if state != self._state:
-            self._directs.clear()
-            self._plans.clear()
-        self._state = state  # equal Info from a later refresh: kept, compared by identity next
+        kept = self._kept
+        if state != kept.state:
+            kept = self._kept = _Kept(state)
+        kept.state = state  # an equal Info from a later refresh: compared by identity next
+        return kept
 
     def direct(self, source: str, target: str, tier: str) -> Hop | None:
         """The best pool of `tier` serving source → target, available pools first."""
-        self._check_state()
+        directs = self._current().directs
         key = (source, target, tier)
-        if key not in self._directs:
-            self._directs[key] = self._best(source, target, tier)
-        found = self._directs[key]
+        if key not in directs:  # never cleared (see _current): no race with another thread
+            directs[key] = self._best(source, target, tier)
+        found = directs[key]
         if found is None:
             return None
         best, same = found
@@ -142,13 +154,13 @@ class RoutingTable:
 
     def plan(self, source: str, target: str, tier: int = Tier.ANY, pivot: bool = True) -> RoutePlan:
         """Plans source → target; raises UnsupportedLanguagePair listing what exists."""
-        self._check_state()
+        plans = self._current().plans
         key = (source, target, tier, pivot)
-        plan = self._plans.get(key)
+        plan = plans.get(key)
         if plan is None:
             plan = self._work_out(source, target, tier, pivot)
             if not any(hop.replicas for hop in plan.hops):  # no pools taking turns
-                self._plans[key] = plan
+                plans[key] = plan
         return plan
 
     def _work_out(self, source: str, target: str, tier: int, pivot: bool) -> RoutePlan:

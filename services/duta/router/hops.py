@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 _PLACEHOLDERS = re.compile(r"\[\s*\d{1,3}\s*\]")
 
 # Recent sentences' keys and cache values, worked out once: a sentence that comes again (a hit)
-# is neither hashed nor JSON-decoded again. Both are pure; the bound keeps them a few MB.
-MEMO_SENTENCES = 16384
+# is neither hashed nor JSON-decoded again. Both are pure; full, ≈ 11 MB (60-character
+# sentences, 300-character answers; L1's values are shared, not copied).
+MEMO_SENTENCES = 8192
 _key = functools.lru_cache(maxsize=MEMO_SENTENCES)(cache_key)
 
 

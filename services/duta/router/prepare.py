@@ -33,10 +33,10 @@ FALLBACK_MAX_CONFIDENCE = 0.8
 FALLBACK_MIN_CONFIDENCE = 0.05
 
 # Plain texts up to MEMO_TEXT_CHARS keep their segmentation in a bounded memo (the last
-# MEMO_TEXTS of them, ≲ 10 MB): a text that comes again — a cache hit — is not segmented,
-# normalised and split again (that was a fifth of a hit's time in the router's profile).
-MEMO_TEXT_CHARS = 500
-MEMO_TEXTS = 4096
+# MEMO_TEXTS of them; ≤ 9 MB full of 200-character CJK texts): a text that comes again — a
+# cache hit — is not segmented, normalised and split again (a sixth of a hit's time before).
+MEMO_TEXT_CHARS = 200
+MEMO_TEXTS = 2048
 
 
 @dataclass

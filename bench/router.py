@@ -3,7 +3,8 @@
 Starts, as processes on this machine: one worker (a demo model, random weights), a router with
 its in-process cache (L1), a router with L1 off in front of a real redis-server (L2), and a
 trivial grpc.aio echo server answering Translate with the L1 router's own answers (the same
-messages: the limit of any gRPC service here), and measures with the same asyncio clients:
+messages: the limit of any gRPC service here; `bench/router_echo.py`), and measures with the
+same asyncio clients:
 
 - hits: Translate of one cached sentence (source given: made-up Han-only sentences are not
   reliably Chinese to a detector), 32 clients (throughput) and 1 client (p50/p99);
@@ -36,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,51 +58,6 @@ def sentences(n: int, seed: int) -> list[str]:
         k = 12 + (i * 7 + seed) % 9
         out.append("".join(_CHARS[(i * 13 + j * 5 + seed) % len(_CHARS)] for j in range(k)) + "。")
     return list(dict.fromkeys(out))
-
-
-def echo_answer(text: str) -> pb.Translation:
-    """A stand-in answer for a text the router was not asked (same fields as a hit)."""
-    return pb.Translation(
-        text="the weather is nice today, let us go to Beijing " + text[:4],
-        source_language="zh",
-        models=["demo-zh-en"],
-        route=pb.ROUTE_DIRECT,
-        route_languages=["zh-Hans", "en"],
-        cached=True,
-        sentence_count=1,
-        cached_sentence_count=1,
-        confidence=0.5,
-        demo_output=True,
-    )
-
-
-class Echo(translator_pb2_grpc.TranslatorServicer):
-    """Answers each text with the router's own answer to it (the same message, byte for byte),
-    built per call as any server builds its answer."""
-
-    def __init__(self, answers: dict[str, pb.Translation]) -> None:
-        self.answers = answers
-
-    async def Translate(self, request, context):  # noqa: ANN001, ANN201, N802
-        text = request.texts[0]
-        return pb.TranslateResponse(translations=[self.answers.get(text) or echo_answer(text)])
-
-
-async def serve_echo(port: int, answers_file: str | None) -> None:
-    answers: dict[str, pb.Translation] = {}
-    if answers_file:
-        request = pb.TranslateRequest.FromString(Path(answers_file + ".request").read_bytes())
-        response = pb.TranslateResponse.FromString(Path(answers_file).read_bytes())
-        answers = dict(zip(request.texts, response.translations, strict=True))
-    server = grpc.aio.server()
-    translator_pb2_grpc.add_TranslatorServicer_to_server(Echo(answers), server)
-    from grpc_health.v1 import health_pb2_grpc
-    from grpc_health.v1.health import aio as health_aio
-
-    health_pb2_grpc.add_HealthServicer_to_server(health_aio.HealthServicer(), server)
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    await server.start()
-    await server.wait_for_termination()
 
 
 class Processes:
@@ -138,8 +95,19 @@ async def open_channels(address: str, call: Call, clients: int) -> list[grpc.aio
     return channels
 
 
-async def throughput(channels: list[grpc.aio.Channel], call: Call, seconds: float) -> float:
-    """Calls per second with one caller per channel in a loop for `seconds`."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 where unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def throughput(
+    channels: list[grpc.aio.Channel], call: Call, seconds: float
+) -> tuple[int, float]:
+    """(calls, seconds) with one caller per channel in a loop for `seconds`."""
     stop = time.perf_counter() + seconds
     counts = [0] * len(channels)
 
@@ -152,7 +120,7 @@ async def throughput(channels: list[grpc.aio.Channel], call: Call, seconds: floa
 
     started = time.perf_counter()
     await asyncio.gather(*(caller(i) for i in range(len(channels))))
-    return sum(counts) / (time.perf_counter() - started)
+    return sum(counts), time.perf_counter() - started
 
 
 async def latencies(channel: grpc.aio.Channel, call: Call, n: int) -> list[float]:
@@ -167,30 +135,40 @@ async def latencies(channel: grpc.aio.Channel, call: Call, n: int) -> list[float
     return out
 
 
+@dataclass
+class Measured:
+    """Per row: calls/s and the answering server's CPU µs per call, per round; latencies (ms)."""
+
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    lat: dict[str, list[float]] = field(default_factory=dict)
+
+
 async def interleaved(
-    rows: dict[str, tuple[str, Call]], args: argparse.Namespace, latency: bool
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Rates per round (and latencies pooled over rounds) of each row, the rows taking turns
-    round by round (in a rotated order), so the machine's own load moves them together."""
+    rows: dict[str, tuple[str, Call, int]], args: argparse.Namespace, latency: bool
+) -> Measured:
+    """Each row (address, call, pid of the server answering it) measured round by round, the
+    rows taking turns in a rotated order, so the machine's own load moves them together."""
     channels = {
-        name: await open_channels(address, call, args.clients)
-        for name, (address, call) in rows.items()
+        name: await open_channels(row[0], row[1], args.clients) for name, row in rows.items()
     }
-    rates: dict[str, list[float]] = {name: [] for name in rows}
-    lat: dict[str, list[float]] = {name: [] for name in rows}
+    out = Measured({n: [] for n in rows}, {n: [] for n in rows}, {n: [] for n in rows})
     names = list(rows)
     for r in range(args.rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            call = rows[name][1]
-            rates[name].append(await throughput(channels[name], call, args.seconds))
+            _, call, pid = rows[name]
+            before = cpu_seconds(pid)
+            calls, seconds = await throughput(channels[name], call, args.seconds)
+            out.cpu[name].append((cpu_seconds(pid) - before) / calls * 1e6)
+            out.rates[name].append(calls / seconds)
             if latency:
-                calls = -(-args.latency_calls // args.rounds)
-                lat[name] += await latencies(channels[name][0], call, calls)
-        print(" ".join(f"{n}: {rates[n][-1]:.0f}/s" for n in names), file=sys.stderr)
+                count = -(-args.latency_calls // args.rounds)
+                out.lat[name] += await latencies(channels[name][0], call, count)
+        print(" ".join(f"{n}: {out.rates[n][-1]:.0f}/s" for n in names), file=sys.stderr)
     for group in channels.values():
         for channel in group:
             await channel.close()
-    return rates, lat
+    return out
 
 
 def ratio(rates: dict[str, list[float]], name: str, base: str) -> float:
@@ -265,8 +243,9 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     ports = {name: free_port() for name in ("echo", "worker", "l1", "l2", "redis")}
     addr = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
     worker_env = {"DUTA_WORKER_DRAIN_DELAY_SECONDS": "0", "DUTA_WORKER_LOG_LEVEL": "WARNING"}
-    procs.start("worker", [duta, "serve", "worker", "--model", str(model), "--host", "127.0.0.1",
-                           "--port", str(ports["worker"])], worker_env, addr["worker"])  # fmt: skip
+    worker = procs.start("worker", [duta, "serve", "worker", "--model", str(model), "--host",
+                         "127.0.0.1", "--port", str(ports["worker"])], worker_env,
+                         addr["worker"])  # fmt: skip
     redis = shutil.which("redis-server")
     if redis is None:
         raise SystemExit("redis-server is needed for the L2 rows (make system-deps)")
@@ -282,7 +261,7 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
         "DUTA_ROUTER_DRAIN_DELAY_SECONDS": "0",
         "DUTA_ROUTER_LOG_LEVEL": "WARNING",
     }
-    pids = {}
+    pids = {"worker": worker}
     for name, extra in (
         ("l1", {}),
         ("l2", {"DUTA_REDIS_URL": f"redis://{addr['redis']}/0", "DUTA_ROUTER_CACHE_ENTRIES": "0"}),
@@ -299,11 +278,12 @@ async def start_echo(procs: Processes, cluster: dict[str, Any], hits: list[str])
     async with grpc.aio.insecure_channel(cluster["addr"]["l1"]) as channel:
         response = await translator_pb2_grpc.TranslatorStub(channel).Translate(request)
     answers = cluster["tmp"] / "answers.pb"
-    answers.with_suffix(".pb.request").write_bytes(request.SerializeToString())
+    Path(f"{answers}.request").write_bytes(request.SerializeToString())
     answers.write_bytes(response.SerializeToString())
-    argv = [sys.executable, __file__, "--serve-echo", cluster["addr"]["echo"].split(":")[1]]
+    port = cluster["addr"]["echo"].split(":")[1]
+    argv = [sys.executable, str(Path(__file__).with_name("router_echo.py")), port]
     cluster["pids"]["echo"] = await asyncio.to_thread(
-        procs.start, "echo", [*argv, "--answers", str(answers)], {}, cluster["addr"]["echo"]
+        procs.start, "echo", [*argv, str(answers)], {}, cluster["addr"]["echo"]
     )
 
 
@@ -329,29 +309,36 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
     await start_echo(procs, cluster, hits)
     gc.collect()
     gc.freeze()  # the clients' own start-up objects: no long collections in the timed calls
-    profiler = start_profiler(args, cluster["pids"]["l1"])
-    rows = {name: (addr[name], call) for name in ("echo", "l1", "l2")}
-    rates, lat = await interleaved(rows, args, latency=True)
+    pids = cluster["pids"]
+    profiler = start_profiler(args, pids["l1"])
+    rows = {name: (addr[name], call, pids[name]) for name in ("echo", "l1", "l2")}
+    hits_measured = await interleaved(rows, args, latency=True)
     if profiler is not None:
         profiler.send_signal(signal.SIGINT)
         profiler.wait(60)
     router_call, worker_call = miss_calls(sentences(4096, 2))
-    misses = {"worker": (addr["worker"], worker_call), "miss": (addr["l1"], router_call)}
-    miss_rates, _ = await interleaved(misses, args, latency=False)
-    rates.update(miss_rates)
+    misses = {
+        "worker": (addr["worker"], worker_call, pids["worker"]),
+        "miss": (addr["l1"], router_call, pids["l1"]),
+    }
+    miss_measured = await interleaved(misses, args, latency=False)
+    for part in ("rates", "cpu", "lat"):
+        getattr(hits_measured, part).update(getattr(miss_measured, part))
     bulk_texts = sentences(256, 3)
     bulk_router, bulk_worker = await bulk(addr["l1"], addr["worker"], bulk_texts, args.bulk_rounds)
-    report(args, rates, lat, bulk_router, bulk_worker)
+    report(args, hits_measured, bulk_router, bulk_worker)
 
 
 def report(
     args: argparse.Namespace,
-    rates: dict[str, list[float]],
-    lat: dict[str, list[float]],
+    measured: Measured,
     bulk_router: list[float],
     bulk_worker: list[float],
 ) -> None:
-    print(f"{'what':<44} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8}  calls/s per round")
+    rates, lat = measured.rates, measured.lat
+    print(
+        f"{'what':<40} {'calls/s':>8} {'CPU µs':>7} {'p50 ms':>7} {'p99 ms':>7}  calls/s per round"
+    )
     names = {
         "echo": "echo server (grpc.aio, same messages)",
         "l1": "router, hit from L1 (in-process)",
@@ -360,17 +347,19 @@ def report(
         "miss": "router, miss path (no_cache)",
     }
     for key, label in names.items():
-        p50 = f"{statistics.median(lat[key]):8.2f}" if lat.get(key) else f"{'':>8}"
-        p99s = f"{p99(lat[key]):8.2f}" if lat.get(key) else f"{'':>8}"
+        p50 = f"{statistics.median(lat[key]):7.2f}" if lat.get(key) else f"{'':>7}"
+        p99s = f"{p99(lat[key]):7.2f}" if lat.get(key) else f"{'':>7}"
         each = " ".join(f"{r:.0f}" for r in rates[key])
-        print(f"{label:<44} {statistics.median(rates[key]):9.0f} {p50} {p99s}  {each}")
+        cpu = statistics.median(measured.cpu[key])
+        print(f"{label:<40} {statistics.median(rates[key]):8.0f} {cpu:7.0f} {p50} {p99s}  {each}")
     print(
         f"bulk, 256 sentences: router {statistics.median(bulk_router):.2f} s, worker "
         f"{statistics.median(bulk_worker):.2f} s (medians of {len(bulk_router)}, alternated)"
     )
     print(
         f"({args.clients} clients for calls/s, {args.rounds} rounds of {args.seconds:.1f} s per "
-        f"row, rows taking turns; ratios: median of the rounds' ratios; latency: 1 client, "
+        f"row, rows taking turns; ratios: median of the rounds' ratios; CPU: the answering "
+        f"server's, per call (the miss row: the router's); latency: 1 client, "
         f"{args.latency_calls} calls per row over the rounds)"
     )
     bulk_ratio = statistics.median(w / r for w, r in zip(bulk_worker, bulk_router, strict=True))
@@ -391,12 +380,7 @@ def main() -> None:
     parser.add_argument("--bulk-rounds", type=int, default=5)
     parser.add_argument("--shape", choices=("tiny", "opus"), default="tiny")
     parser.add_argument("--profile", help="write py-spy raw samples of the L1 router here")
-    parser.add_argument("--serve-echo", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--answers", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_echo:
-        asyncio.run(serve_echo(args.serve_echo, args.answers))
-        return
     procs = Processes()
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -24,8 +24,7 @@ def _status(key: str) -> float:
     return int(next(x for x in lines if x.startswith(key)).split()[1]) / 1024
 
 
-def measure(model: str, batch: int, beam: int, length: int, out: int, threads: int,
-            scores: bool = True) -> dict:
+def measure(model: str, batch: int, beam: int, length: int, out: int, threads: int) -> dict:
     """One configuration, in this process."""
     import ctranslate2
 
@@ -36,8 +35,7 @@ def measure(model: str, batch: int, beam: int, length: int, out: int, threads: i
     loaded = _status("VmRSS:")
     Path("/proc/self/clear_refs").write_text("5")  # a new peak from here
     source = [["▁今天"] * (length - 1) + ["</s>"]] * batch
-    options = {"beam_size": beam, "max_decoding_length": out, "min_decoding_length": out,
-               "return_scores": scores}  # fmt: skip
+    options = {"beam_size": beam, "max_decoding_length": out, "min_decoding_length": out}
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         list(pool.map(lambda _: translator.translate_batch(source, **options), range(threads)))
     after = _status("VmRSS:")

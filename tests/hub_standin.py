@@ -128,138 +128,142 @@ class HubStandIn:
         self.server.server_close()
 
 
-def _handler(hub: HubStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _HubHandler(BaseHTTPRequestHandler):
+    """The hub's endpoints over `hub` (set by `_handler` on a subclass)."""
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-            pass
+    hub: HubStandIn
+    protocol_version = "HTTP/1.1"
 
-        def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
-            self._dispatch(head=True)
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
-            self._dispatch(head=False)
+    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch(head=True)
 
-        def _dispatch(self, head: bool) -> None:
-            parsed = urlparse(self.path)
-            path = unquote(parsed.path)
-            with hub.lock:
-                hub.requests.append((self.command, path, self.headers.get("Range")))
-            if path.startswith("/api/models/"):
-                self._api(path.removeprefix("/api/models/"), parse_qs(parsed.query))
-            elif "/resolve/" in path:
-                repo_id, rest = path.lstrip("/").split("/resolve/", 1)
-                revision, _, name = rest.partition("/")
-                self._resolve(repo_id, revision, name, head)
-            else:
-                self._error(404, "RepoNotFound", f"no route {path}")
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch(head=False)
 
-        def _repo(self, repo_id: str, revision: str) -> tuple[HubRepo, str] | None:
-            repo = hub.repos.get(repo_id)
-            if repo is None:
-                self._error(404, "RepoNotFound", f"Repository {repo_id} not found")
-                return None
-            sha = repo.resolve(revision)
-            if sha is None:
-                self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
-                return None
-            return repo, sha
+    def _dispatch(self, head: bool) -> None:
+        parsed = urlparse(self.path)
+        path = unquote(parsed.path)
+        with self.hub.lock:
+            self.hub.requests.append((self.command, path, self.headers.get("Range")))
+        if path.startswith("/api/models/"):
+            self._api(path.removeprefix("/api/models/"), parse_qs(parsed.query))
+        elif "/resolve/" in path:
+            repo_id, rest = path.lstrip("/").split("/resolve/", 1)
+            revision, _, name = rest.partition("/")
+            self._resolve(repo_id, revision, name, head)
+        else:
+            self._error(404, "RepoNotFound", f"no route {path}")
 
-        def _api(self, rest: str, query: dict[str, list[str]]) -> None:
-            repo_id, revision, sub, kind = rest, "main", "", "info"
-            for marker in ("/revision/", "/tree/"):
-                if marker in rest:
-                    repo_id, tail = rest.split(marker, 1)
-                    revision, _, sub = tail.partition("/")
-                    kind = marker.strip("/")
-            found = self._repo(repo_id, revision)
-            if found is None:
-                return
-            repo, sha = found
-            files = repo.commits[sha]
-            if kind == "tree":  # huggingface_hub >= 1.0 lists files this way
-                entries = [
-                    _file_entry(p, d, tree=True)
-                    for p, d in sorted(files.items())
-                    if not sub or p.startswith(sub.rstrip("/") + "/")
-                ]
-                self._json(entries)
-                return
-            blobs = query.get("blobs", ["false"])[0].lower() in ("1", "true")
-            siblings = [
-                _file_entry(p, d, tree=False) if blobs else {"rfilename": p}
+    def _repo(self, repo_id: str, revision: str) -> tuple[HubRepo, str] | None:
+        repo = self.hub.repos.get(repo_id)
+        if repo is None:
+            self._error(404, "RepoNotFound", f"Repository {repo_id} not found")
+            return None
+        sha = repo.resolve(revision)
+        if sha is None:
+            self._error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+            return None
+        return repo, sha
+
+    def _api(self, rest: str, query: dict[str, list[str]]) -> None:
+        repo_id, revision, sub, kind = rest, "main", "", "info"
+        for marker in ("/revision/", "/tree/"):
+            if marker in rest:
+                repo_id, tail = rest.split(marker, 1)
+                revision, _, sub = tail.partition("/")
+                kind = marker.strip("/")
+        found = self._repo(repo_id, revision)
+        if found is None:
+            return
+        repo, sha = found
+        files = repo.commits[sha]
+        if kind == "tree":  # huggingface_hub >= 1.0 lists files this way
+            entries = [
+                _file_entry(p, d, tree=True)
                 for p, d in sorted(files.items())
+                if not sub or p.startswith(sub.rstrip("/") + "/")
             ]
-            self._json({"id": repo_id, "modelId": repo_id, "sha": sha, "siblings": siblings})
+            self._json(entries)
+            return
+        blobs = query.get("blobs", ["false"])[0].lower() in ("1", "true")
+        siblings = [
+            _file_entry(p, d, tree=False) if blobs else {"rfilename": p}
+            for p, d in sorted(files.items())
+        ]
+        self._json({"id": repo_id, "modelId": repo_id, "sha": sha, "siblings": siblings})
 
-        def _resolve(self, repo_id: str, revision: str, name: str, head: bool) -> None:
-            found = self._repo(repo_id, revision)
-            if found is None:
-                return
-            repo, sha = found
-            data = repo.commits[sha].get(name)
-            if data is None:
-                self._error(404, "EntryNotFound", f"{name} does not exist at {revision}")
-                return
-            key = (repo_id, name)
-            if not head and key in hub.broken:
-                self._error(503, None, "service unavailable")
-                return
-            etag = hashlib.sha256(data).hexdigest() if is_lfs(name) else git_blob_sha1(data)
-            if key in hub.corrupt:
-                data = bytes([data[0] ^ 0xFF]) + data[1:]
-            start = self._range_start()
-            body = data[start:]
-            self.send_response(206 if start else 200)
-            self.send_header("X-Repo-Commit", sha)
-            self.send_header("ETag", f'"{etag}"')
-            if is_lfs(name):
-                self.send_header("X-Linked-Etag", f'"{etag}"')
-                self.send_header("X-Linked-Size", str(len(data)))
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("Content-Length", str(len(body)))
-            if start:
-                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-            self.end_headers()
-            if head:
-                return
-            with hub.lock:
-                cut = hub.drop_after.pop(key, None)
-                if cut is not None and key in hub.fail_after_drop:
-                    hub.broken.add(key)
-            if cut is not None:
-                self.wfile.write(body[:cut])
-                self.wfile.flush()
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
+    def _resolve(self, repo_id: str, revision: str, name: str, head: bool) -> None:
+        found = self._repo(repo_id, revision)
+        if found is None:
+            return
+        repo, sha = found
+        data = repo.commits[sha].get(name)
+        if data is None:
+            self._error(404, "EntryNotFound", f"{name} does not exist at {revision}")
+            return
+        key = (repo_id, name)
+        if not head and key in self.hub.broken:
+            self._error(503, None, "service unavailable")
+            return
+        etag = hashlib.sha256(data).hexdigest() if is_lfs(name) else git_blob_sha1(data)
+        if key in self.hub.corrupt:
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
+        start = self._range_start()
+        body = data[start:]
+        self.send_response(206 if start else 200)
+        self.send_header("X-Repo-Commit", sha)
+        self.send_header("ETag", f'"{etag}"')
+        if is_lfs(name):
+            self.send_header("X-Linked-Etag", f'"{etag}"')
+            self.send_header("X-Linked-Size", str(len(data)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(len(body)))
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.end_headers()
+        if head:
+            return
+        with self.hub.lock:
+            cut = self.hub.drop_after.pop(key, None)
+            if cut is not None and key in self.hub.fail_after_drop:
+                self.hub.broken.add(key)
+        if cut is not None:
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(body)
+
+    def _range_start(self) -> int:
+        value = self.headers.get("Range", "")
+        if value.startswith("bytes=") and value.endswith("-"):
+            return int(value[len("bytes=") : -1])
+        return 0
+
+    def _json(self, payload: object) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, code: str | None, message: str) -> None:
+        body = json.dumps({"error": message}).encode()
+        self.send_response(status)
+        if code:
+            self.send_header("X-Error-Code", code)
+            self.send_header("X-Error-Message", message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
             self.wfile.write(body)
 
-        def _range_start(self) -> int:
-            value = self.headers.get("Range", "")
-            if value.startswith("bytes=") and value.endswith("-"):
-                return int(value[len("bytes=") : -1])
-            return 0
 
-        def _json(self, payload: object) -> None:
-            body = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _error(self, status: int, code: str | None, message: str) -> None:
-            body = json.dumps({"error": message}).encode()
-            self.send_response(status)
-            if code:
-                self.send_header("X-Error-Code", code)
-                self.send_header("X-Error-Message", message)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-    return Handler
+def _handler(hub: HubStandIn) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_HubHandler,), {"hub": hub})

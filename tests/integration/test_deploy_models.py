@@ -14,8 +14,8 @@ import pytest
 
 from duta.models import build_demo_model
 from duta.models.metadata import METADATA_FILE, read_metadata
+from tests.deploy_files import compose_config
 from tests.hub_standin import HubStandIn
-from tests.unit.test_deploy import compose_config
 
 
 def _repo(root: Path, pair: str, seed: int) -> dict[str, bytes]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,22 +125,34 @@ def test_convert_a_marian_checkpoint_serve_it_and_translate(tmp_path: Path, caps
     )
     assert "exists" in capsys.readouterr().err
 
+    reply = serve_and_translate(out, ZH, "zh", "en")
+    assert reply.model_id == "zh-en"
+    served = [h.text for h in reply.hypotheses]
+    assert served == _hf_greedy(checkpoint, ZH)  # the converted model decodes as the original
+    assert all(h.output_tokens > 0 for h in reply.hypotheses)
+
+
+def serve_and_translate(
+    model: Path, sentences: list[str], source: str, target: str, env: dict[str, str] | None = None
+):
+    """Starts `duta serve worker` on `model` (with `env` added to the environment), translates
+    `sentences` greedily, stops it."""
     from duta.v1 import worker_pb2, worker_pb2_grpc
 
     port = free_port()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "duta", "serve", "worker", "--model", str(out),
+        [sys.executable, "-m", "duta", "serve", "worker", "--model", str(model),
          "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})},
     )  # fmt: skip
     try:
         wait_serving(f"127.0.0.1:{port}", 120, worker)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            reply = worker_pb2_grpc.WorkerStub(channel).Translate(
+            return worker_pb2_grpc.WorkerStub(channel).Translate(
                 worker_pb2.WorkerTranslateRequest(
-                    sentences=ZH,
-                    source_language="zh",
-                    target_language="en",
+                    sentences=sentences,
+                    source_language=source,
+                    target_language=target,
                     options=worker_pb2.DecodingOptions(beam_size=1, max_decoding_length=STEPS),
                 ),
                 timeout=60,
@@ -147,7 +160,3 @@ def test_convert_a_marian_checkpoint_serve_it_and_translate(tmp_path: Path, caps
     finally:
         worker.terminate()
         worker.wait(30)
-    assert reply.model_id == "zh-en"
-    served = [h.text for h in reply.hypotheses]
-    assert served == _hf_greedy(checkpoint, ZH)  # the converted model decodes as the original
-    assert all(h.output_tokens > 0 for h in reply.hypotheses)

@@ -1,6 +1,6 @@
 """docker-compose and the Dockerfile, checked offline (`docker-compose config`, no daemon).
 
-Shares the rendering and settings checks of ``test_deploy``.
+Shares the rendering and settings checks of ``tests/deploy_files.py``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import subprocess
 
 import yaml
 
-from tests.unit.test_deploy import (
+from tests.deploy_files import (
     COMPOSE_FILE,
     DOCKERFILE,
     ROOT,
-    _binary,
+    binary,
     check_cli,
     check_env_names,
     check_image,
@@ -26,7 +26,7 @@ from tests.unit.test_deploy import (
 
 
 def test_compose_file_is_valid() -> None:
-    compose = _binary("docker-compose", "`make system-deps` (apt-get install docker-compose)")
+    compose = binary("docker-compose", "`make system-deps` (apt-get install docker-compose)")
     done = subprocess.run(
         [compose, "-f", str(COMPOSE_FILE), "config", "-q"],
         capture_output=True,

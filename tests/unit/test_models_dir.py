@@ -216,15 +216,17 @@ def test_build_demo_models_names_and_speed(tmp_path: Path) -> None:
 
 def test_runtime_limits_match_ctranslate2_without_importing_torch():
     """The limits read from CTranslate2's spec sources are the ones its modules hold, and a
-    worker checking a model.bin never imports ctranslate2.specs (which imports torch)."""
+    worker checking a model.bin never imports ctranslate2.specs (which imports torch), nor the
+    language detector."""
     code = (
         "import sys; from duta.models.modelbin import runtime_limits; import duta.worker.server; "
-        "print(*runtime_limits(), 'ctranslate2.specs' in sys.modules, 'torch' in sys.modules)"
+        "print(*runtime_limits(), 'ctranslate2.specs' in sys.modules, 'torch' in sys.modules, "
+        "'duta.langid.detector' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    binary, revision, specs, torch = out.stdout.split()
+    binary, revision, specs, torch, detector = out.stdout.split()
     from ctranslate2.specs import model_spec, transformer_spec
 
     assert int(binary) == model_spec.CURRENT_BINARY_VERSION
     assert int(revision) == transformer_spec.TransformerSpec.revision.fget(None)
-    assert (specs, torch) == ("False", "False")
+    assert (specs, torch, detector) == ("False", "False", "False")

@@ -11,7 +11,7 @@ import grpc
 
 from duta.client.errors import DutaRpcError
 from duta.client.options import ClientOptions
-from duta.client.requests import backoff, translate_request
+from duta.client.requests import retry_pause, translate_request
 from duta.client.types import Detection, Translation
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
@@ -127,11 +127,7 @@ class AsyncClient:
                 return await method(request, timeout=deadline - time.monotonic(), metadata=metadata)
             except grpc.RpcError as exc:
                 error = DutaRpcError.from_rpc_error(exc)
-            pause = backoff(attempt, error.retry_after)
-            if (
-                not error.retryable
-                or attempt >= self.options.max_attempts
-                or time.monotonic() + pause >= deadline
-            ):
+            pause = retry_pause(error, attempt, self.options.max_attempts, deadline)
+            if pause is None:
                 raise error
             await asyncio.sleep(pause)

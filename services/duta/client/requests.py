@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from duta.client.errors import DutaRpcError
 from duta.v1 import translator_pb2 as pb
 
 Tier = Literal["auto", "small", "large"]
@@ -50,3 +52,15 @@ def translate_request(
 def backoff(attempt: int, retry_after: float) -> float:
     """Seconds to wait before retry `attempt` (1-based): the server's hint, at least 0.1·2^n."""
     return max(retry_after, min(0.1 * 2 ** (attempt - 1), 5.0))
+
+
+def retry_pause(
+    error: DutaRpcError, attempt: int, max_attempts: int, deadline: float
+) -> float | None:
+    """Seconds to wait before trying a failed call again, or None when it must not be: the
+    error is not retryable, the attempts are spent, or the pause would pass the deadline
+    (`time.monotonic()` time)."""
+    pause = backoff(attempt, error.retry_after)
+    if not error.retryable or attempt >= max_attempts or time.monotonic() + pause >= deadline:
+        return None
+    return pause

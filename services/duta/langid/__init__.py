@@ -5,6 +5,9 @@
 'zh-Hant-TW'
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from duta.langid.codes import (
     InvalidLanguageCode,
     base_language,
@@ -15,14 +18,37 @@ from duta.langid.codes import (
     supported_languages,
     to_model_token,
 )
-from duta.langid.detector import Candidate, Detection, Detector
-from duta.langid.sentences import (
-    LanguageRun,
-    SentenceLanguage,
-    detect_sentences,
-    language_runs,
-    languages_of,
-)
+
+if TYPE_CHECKING:
+    from duta.langid.detector import Candidate, Detection, Detector
+    from duta.langid.sentences import (
+        LanguageRun,
+        SentenceLanguage,
+        detect_sentences,
+        language_runs,
+        languages_of,
+    )
+
+# The detector (fastText, lingua, numpy, OpenCC) loads on first use: a worker that only needs
+# the language codes never carries it.
+_LAZY = {
+    "Candidate": "detector",
+    "Detection": "detector",
+    "Detector": "detector",
+    "LanguageRun": "sentences",
+    "SentenceLanguage": "sentences",
+    "detect_sentences": "sentences",
+    "language_runs": "sentences",
+    "languages_of": "sentences",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'duta.langid' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"duta.langid.{module}"), name)
+
 
 __all__ = [
     "Candidate",

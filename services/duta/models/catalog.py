@@ -79,6 +79,10 @@ def _quickmt() -> list[CatalogEntry]:
 
 
 def _opus_mt() -> list[CatalogEntry]:
+    return _opus_mt_pre_converted() + _opus_mt_converted()
+
+
+def _opus_mt_pre_converted() -> list[CatalogEntry]:
     pre_converted = [
         CatalogEntry(
             repo_id="gaudi/opus-mt-zh-en-ctranslate2",
@@ -107,6 +111,10 @@ def _opus_mt() -> list[CatalogEntry]:
         )
         for tgt in ("vi", "id")
     ]
+    return pre_converted
+
+
+def _opus_mt_converted() -> list[CatalogEntry]:
     converted = [
         CatalogEntry(
             repo_id=f"Helsinki-NLP/opus-mt-{pair}",
@@ -147,7 +155,7 @@ def _opus_mt() -> list[CatalogEntry]:
         )
         for src, tgt in (("en", "ko"), ("ko", "en"))
     ]
-    return pre_converted + converted
+    return converted
 
 
 def _others() -> list[CatalogEntry]:

@@ -183,7 +183,9 @@ def runtime_limits() -> tuple[int, int]:
         for stmt in fn.body
         if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Constant)
     )
-    return int(binary), int(revision)
+    if not isinstance(binary, int) or not isinstance(revision, int):
+        raise ModelDirError("cannot read the installed ctranslate2's model format limits")
+    return binary, revision
 
 
 def _spec_source(module: str) -> ast.Module:

@@ -124,6 +124,35 @@ def test_concurrent_redis_lookups_share_one_mget(own_redis, loop_thread) -> None
     ]
 
 
+def test_shared_lookups_turn_a_redis_outage_into_misses_for_every_sharer(
+    loop_thread, tmp_path
+) -> None:
+    server = RedisServer(tmp_path)
+    server.start()
+    cache = RedisCache(server.url, retry_after=0.2)
+
+    async def lookups() -> list[object]:
+        calls = [asyncio.ensure_future(cache.get_many([f"down-{i}", "x"])) for i in range(6)]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    try:
+        loop_thread.run(cache.set_many({"down-0": "before"}))
+        assert loop_thread.run(lookups())[0] == ["before", None]
+        server.stop()
+        during = loop_thread.run(lookups())  # the first sent alone, five shared: all fail
+        assert during == [[None, None]] * 6 and not cache.available
+        server.start()
+        deadline = time.monotonic() + 60
+        while not cache.available:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        loop_thread.run(cache.set_many({"down-0": "after"}))
+        assert loop_thread.run(lookups())[0] == ["after", None]
+    finally:
+        loop_thread.run(cache.close())
+        server.stop()
+
+
 def test_identical_inflight_sentences_are_coalesced_across_requests(
     shared_router, loop_thread
 ) -> None:

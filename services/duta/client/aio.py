@@ -11,7 +11,7 @@ import grpc
 
 from duta.client.errors import DutaRpcError
 from duta.client.options import ClientOptions
-from duta.client.requests import retry_pause, translate_request
+from duta.client.requests import detect_request, retry_pause, translate_request
 from duta.client.types import Detection, Translation
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
@@ -78,9 +78,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> list[Detection]:
         """Identifies the language of each text; see `Client.detect`."""
-        request = pb.DetectLanguageRequest(
-            texts=[texts] if isinstance(texts, str) else list(texts), hints=list(hints), top_k=top_k
-        )
+        request = detect_request(texts, hints, top_k)
         reply = await self._call(self.stub.DetectLanguage, request, timeout, None)
         return [Detection.from_pb(d) for d in reply.detections]
 

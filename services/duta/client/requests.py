@@ -49,6 +49,15 @@ def translate_request(
     )
 
 
+def detect_request(
+    texts: str | Sequence[str], hints: Sequence[str], top_k: int
+) -> pb.DetectLanguageRequest:
+    """The DetectLanguage request for one text or several."""
+    return pb.DetectLanguageRequest(
+        texts=[texts] if isinstance(texts, str) else list(texts), hints=list(hints), top_k=top_k
+    )
+
+
 def backoff(attempt: int, retry_after: float) -> float:
     """Seconds to wait before retry `attempt` (1-based): the server's hint, at least 0.1·2^n."""
     return max(retry_after, min(0.1 * 2 ** (attempt - 1), 5.0))

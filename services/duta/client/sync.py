@@ -10,7 +10,7 @@ import grpc
 
 from duta.client.errors import DutaRpcError
 from duta.client.options import ClientOptions
-from duta.client.requests import retry_pause, translate_request
+from duta.client.requests import detect_request, retry_pause, translate_request
 from duta.client.types import Detection, Translation
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
@@ -91,9 +91,7 @@ class Client:
         timeout: float | None = None,
     ) -> list[Detection]:
         """Identifies the language of each text (top-k candidates, best first)."""
-        request = pb.DetectLanguageRequest(
-            texts=[texts] if isinstance(texts, str) else list(texts), hints=list(hints), top_k=top_k
-        )
+        request = detect_request(texts, hints, top_k)
         reply = self._call(self.stub.DetectLanguage, request, timeout, None)
         return [Detection.from_pb(d) for d in reply.detections]
 

@@ -1,15 +1,20 @@
 """Router benchmark: the hit path against gRPC itself, the miss path against the worker, in one run.
 
-Starts, as processes on this machine: a trivial grpc.aio echo server answering Translate with
-the same messages (the limit of any gRPC service here), one worker (a demo model, random
-weights), a router with its in-process cache (L1), a router with L1 off in front of a real
-redis-server (L2), and measures with the same asyncio clients:
+Starts, as processes on this machine: one worker (a demo model, random weights), a router with
+its in-process cache (L1), a router with L1 off in front of a real redis-server (L2), and a
+trivial grpc.aio echo server answering Translate with the L1 router's own answers (the same
+messages: the limit of any gRPC service here; `bench/router_echo.py`), and measures with the
+same asyncio clients:
 
 - hits: Translate of one cached sentence (source given: made-up Han-only sentences are not
   reliably Chinese to a detector), 32 clients (throughput) and 1 client (p50/p99);
 - miss: the same call with `no_cache` against `Worker.Translate` called directly with the
   same sentence (32 clients);
-- bulk: one call of 256 sentences against the worker given the same 256 in one call.
+- bulk: one call of 256 sentences against the worker given the same 256 in one call (median
+  of `--bulk-rounds`, alternated).
+
+The rows compared take turns, `--rounds` times (echo, L1 and L2; worker and miss), so that
+what else runs on the machine moves them alike; each ratio is the median of the rounds' ratios.
 
     python bench/router.py                      # tiny demo model (fast to build)
     python bench/router.py --shape opus         # the opus-mt-zh-en shape (realistic worker cost)
@@ -22,19 +27,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 
-from duta.cli.up import free_port, wait_serving
+from duta.cli.up import free_port, redis_argv, wait_serving
 from duta.models import DemoShape, build_demo_model
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc, worker_pb2, worker_pb2_grpc
@@ -49,43 +58,6 @@ def sentences(n: int, seed: int) -> list[str]:
         k = 12 + (i * 7 + seed) % 9
         out.append("".join(_CHARS[(i * 13 + j * 5 + seed) % len(_CHARS)] for j in range(k)) + "。")
     return list(dict.fromkeys(out))
-
-
-def echo_answer(text: str) -> pb.TranslateResponse:
-    """What the router answers for a cached sentence (same fields, same sizes)."""
-    return pb.TranslateResponse(
-        translations=[
-            pb.Translation(
-                text="the weather is nice today, let us go to Beijing " + text[:4],
-                source_language="zh",
-                models=["demo-zh-en"],
-                route=pb.ROUTE_DIRECT,
-                route_languages=["zh-Hans", "en"],
-                cached=True,
-                sentence_count=1,
-                cached_sentence_count=1,
-                confidence=0.5,
-                demo_output=True,
-            )
-        ]
-    )
-
-
-class Echo(translator_pb2_grpc.TranslatorServicer):
-    async def Translate(self, request, context):  # noqa: ANN001, ANN201, N802
-        return echo_answer(request.texts[0])
-
-
-async def serve_echo(port: int) -> None:
-    server = grpc.aio.server()
-    translator_pb2_grpc.add_TranslatorServicer_to_server(Echo(), server)
-    from grpc_health.v1 import health_pb2_grpc
-    from grpc_health.v1.health import aio as health_aio
-
-    health_pb2_grpc.add_HealthServicer_to_server(health_aio.HealthServicer(), server)
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    await server.start()
-    await server.wait_for_termination()
 
 
 class Processes:
@@ -113,13 +85,31 @@ class Processes:
                 proc.kill()
 
 
-async def throughput(
-    address: str, call: Callable[..., Awaitable[object]], clients: int, seconds: float
-) -> float:
-    """Calls per second with `clients` callers in a loop for `seconds` (one channel each)."""
+Call = Callable[[grpc.aio.Channel, int, int], Awaitable[object]]
+
+
+async def open_channels(address: str, call: Call, clients: int) -> list[grpc.aio.Channel]:
+    """One channel per client, connected (one call each) before anything is timed."""
     channels = [grpc.aio.insecure_channel(address) for _ in range(clients)]
+    await asyncio.gather(*(call(channel, i, 0) for i, channel in enumerate(channels)))
+    return channels
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 where unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def throughput(
+    channels: list[grpc.aio.Channel], call: Call, seconds: float
+) -> tuple[int, float]:
+    """(calls, seconds) with one caller per channel in a loop for `seconds`."""
     stop = time.perf_counter() + seconds
-    counts = [0] * clients
+    counts = [0] * len(channels)
 
     async def caller(i: int) -> None:
         n = 0
@@ -129,31 +119,68 @@ async def throughput(
         counts[i] = n
 
     started = time.perf_counter()
-    await asyncio.gather(*(caller(i) for i in range(clients)))
-    elapsed = time.perf_counter() - started
-    for channel in channels:
-        await channel.close()
-    return sum(counts) / elapsed
+    await asyncio.gather(*(caller(i) for i in range(len(channels))))
+    return sum(counts), time.perf_counter() - started
 
 
-async def latencies(address: str, call: Callable[..., Awaitable[object]], n: int) -> list[float]:
+async def latencies(channel: grpc.aio.Channel, call: Call, n: int) -> list[float]:
     """Milliseconds of `n` calls one after another (after 20 warm-up calls)."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        for i in range(20):
-            await call(channel, 0, i)
-        out = []
-        for i in range(n):
-            started = time.perf_counter()
-            await call(channel, 0, i)
-            out.append((time.perf_counter() - started) * 1000)
+    for i in range(20):
+        await call(channel, 0, i)
+    out = []
+    for i in range(n):
+        started = time.perf_counter()
+        await call(channel, 0, i)
+        out.append((time.perf_counter() - started) * 1000)
     return out
+
+
+@dataclass
+class Measured:
+    """Per row: calls/s and the answering server's CPU µs per call, per round; latencies (ms)."""
+
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    lat: dict[str, list[float]] = field(default_factory=dict)
+
+
+async def interleaved(
+    rows: dict[str, tuple[str, Call, int]], args: argparse.Namespace, latency: bool
+) -> Measured:
+    """Each row (address, call, pid of the server answering it) measured round by round, the
+    rows taking turns in a rotated order, so the machine's own load moves them together."""
+    channels = {
+        name: await open_channels(row[0], row[1], args.clients) for name, row in rows.items()
+    }
+    out = Measured({n: [] for n in rows}, {n: [] for n in rows}, {n: [] for n in rows})
+    names = list(rows)
+    for r in range(args.rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            _, call, pid = rows[name]
+            before = cpu_seconds(pid)
+            calls, seconds = await throughput(channels[name], call, args.seconds)
+            out.cpu[name].append((cpu_seconds(pid) - before) / calls * 1e6)
+            out.rates[name].append(calls / seconds)
+            if latency:
+                count = -(-args.latency_calls // args.rounds)
+                out.lat[name] += await latencies(channels[name][0], call, count)
+        print(" ".join(f"{n}: {out.rates[n][-1]:.0f}/s" for n in names), file=sys.stderr)
+    for group in channels.values():
+        for channel in group:
+            await channel.close()
+    return out
+
+
+def ratio(rates: dict[str, list[float]], name: str, base: str) -> float:
+    """The median over rounds of name/base, each round's pair measured side by side."""
+    return statistics.median(a / b for a, b in zip(rates[name], rates[base], strict=True))
 
 
 def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
 
-def hit_call(texts: list[str]) -> Callable[..., Awaitable[object]]:
+def hit_call(texts: list[str]) -> Call:
     async def call(channel: grpc.aio.Channel, i: int, n: int) -> object:
         stub = translator_pb2_grpc.TranslatorStub(channel)
         text = texts[(i * 7 + n) % len(texts)]
@@ -163,91 +190,67 @@ def hit_call(texts: list[str]) -> Callable[..., Awaitable[object]]:
     return call
 
 
-def miss_calls(texts: list[str]) -> tuple[Callable[..., Awaitable[object]], ...]:
+def router_request(texts: list[str]) -> pb.TranslateRequest:
+    """A miss: the router without its cache, greedy decoding."""
+    options = pb.TranslateOptions(no_cache=True, beam_size=1)
+    return pb.TranslateRequest(
+        texts=texts, source_language="zh", target_language="en", options=options
+    )
+
+
+def worker_request(texts: list[str]) -> worker_pb2.WorkerTranslateRequest:
+    """The same sentences given to the worker directly."""
+    options = worker_pb2.DecodingOptions(beam_size=1)
+    return worker_pb2.WorkerTranslateRequest(
+        sentences=texts, source_language="zh-Hans", target_language="en", options=options
+    )
+
+
+def miss_calls(texts: list[str]) -> tuple[Call, Call]:
     async def router(channel: grpc.aio.Channel, i: int, n: int) -> object:
-        stub = translator_pb2_grpc.TranslatorStub(channel)
-        request = pb.TranslateRequest(
-            texts=[texts[(i * 31 + n) % len(texts)]],
-            source_language="zh",
-            target_language="en",
-            options=pb.TranslateOptions(no_cache=True, beam_size=1),
-        )
-        return await stub.Translate(request)
+        text = texts[(i * 31 + n) % len(texts)]
+        return await translator_pb2_grpc.TranslatorStub(channel).Translate(router_request([text]))
 
     async def worker(channel: grpc.aio.Channel, i: int, n: int) -> object:
-        stub = worker_pb2_grpc.WorkerStub(channel)
-        request = worker_pb2.WorkerTranslateRequest(
-            sentences=[texts[(i * 31 + n) % len(texts)]],
-            source_language="zh-Hans",
-            target_language="en",
-            options=worker_pb2.DecodingOptions(beam_size=1),
-        )
-        return await stub.Translate(request)
+        text = texts[(i * 31 + n) % len(texts)]
+        return await worker_pb2_grpc.WorkerStub(channel).Translate(worker_request([text]))
 
     return router, worker
 
 
-async def bulk(router: str, worker: str, texts: list[str], rounds: int) -> tuple[float, float]:
-    """Seconds for 256 sentences: one router call (no_cache) vs one worker call, alternated."""
+async def bulk(
+    router: str, worker: str, texts: list[str], rounds: int
+) -> tuple[list[float], list[float]]:
+    """Seconds for 256 sentences, per round: one router call (no_cache), one worker call."""
     r_times, w_times = [], []
     async with grpc.aio.insecure_channel(router) as rc, grpc.aio.insecure_channel(worker) as wc:
         rstub, wstub = translator_pb2_grpc.TranslatorStub(rc), worker_pb2_grpc.WorkerStub(wc)
         for _ in range(rounds):
             started = time.perf_counter()
-            await wstub.Translate(
-                worker_pb2.WorkerTranslateRequest(
-                    sentences=texts,
-                    source_language="zh-Hans",
-                    target_language="en",
-                    options=worker_pb2.DecodingOptions(beam_size=1),
-                ),
-                timeout=600,
-            )
+            await wstub.Translate(worker_request(texts), timeout=600)
             w_times.append(time.perf_counter() - started)
             started = time.perf_counter()
-            await rstub.Translate(
-                pb.TranslateRequest(
-                    texts=texts,
-                    source_language="zh",
-                    target_language="en",
-                    options=pb.TranslateOptions(no_cache=True, beam_size=1),
-                ),
-                timeout=600,
-            )
+            await rstub.Translate(router_request(texts), timeout=600)
             r_times.append(time.perf_counter() - started)
-    return statistics.median(r_times), statistics.median(w_times)
+    return r_times, w_times
 
 
-def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str, object]:
+def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str, Any]:
     shape = DemoShape.opus_mt_base() if args.shape == "opus" else DemoShape()
     print(f"building a {args.shape} zh→en demo model…", file=sys.stderr)
     model = build_demo_model(tmp / "demo-zh-en", "zh", "en", "opus-mt", shape)
     duta = str(Path(sys.executable).with_name("duta"))
     ports = {name: free_port() for name in ("echo", "worker", "l1", "l2", "redis")}
     addr = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
-    procs.start("echo", [sys.executable, __file__, "--serve-echo", str(ports["echo"])], {},
-                addr["echo"])  # fmt: skip
     worker_env = {"DUTA_WORKER_DRAIN_DELAY_SECONDS": "0", "DUTA_WORKER_LOG_LEVEL": "WARNING"}
-    procs.start("worker", [duta, "serve", "worker", "--model", str(model), "--host", "127.0.0.1",
-                           "--port", str(ports["worker"])], worker_env, addr["worker"])  # fmt: skip
+    worker = procs.start("worker", [duta, "serve", "worker", "--model", str(model), "--host",
+                         "127.0.0.1", "--port", str(ports["worker"])], worker_env,
+                         addr["worker"])  # fmt: skip
     redis = shutil.which("redis-server")
     if redis is None:
         raise SystemExit("redis-server is needed for the L2 rows (make system-deps)")
     redis_proc = subprocess.Popen(
-        [
-            redis,
-            "--port",
-            str(ports["redis"]),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],  # fmt: skip
-        stdout=subprocess.DEVNULL,
+        redis_argv(redis, "127.0.0.1", ports["redis"], tmp), stdout=subprocess.DEVNULL
     )
     procs.procs["redis"] = redis_proc
     routes = tmp / "routes.yaml"
@@ -258,7 +261,7 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
         "DUTA_ROUTER_DRAIN_DELAY_SECONDS": "0",
         "DUTA_ROUTER_LOG_LEVEL": "WARNING",
     }
-    pids = {}
+    pids = {"worker": worker}
     for name, extra in (
         ("l1", {}),
         ("l2", {"DUTA_REDIS_URL": f"redis://{addr['redis']}/0", "DUTA_ROUTER_CACHE_ENTRIES": "0"}),
@@ -266,63 +269,76 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
         argv = [duta, "serve", "router", "--config", str(routes), "--host", "127.0.0.1"]
         pids[name] = procs.start(name, [*argv, "--port", str(ports[name])], {**common, **extra},
                                  addr[name])  # fmt: skip
-    return {"addr": addr, "pids": pids}
+    return {"addr": addr, "pids": pids, "tmp": tmp}
 
 
-async def measure(args: argparse.Namespace, addr: dict[str, str], pids: dict[str, int]) -> None:
+async def start_echo(procs: Processes, cluster: dict[str, Any], hits: list[str]) -> None:
+    """The echo server, given the L1 router's answers to the hit sentences to answer with."""
+    request = pb.TranslateRequest(texts=hits, source_language="zh", target_language="en")
+    async with grpc.aio.insecure_channel(cluster["addr"]["l1"]) as channel:
+        response = await translator_pb2_grpc.TranslatorStub(channel).Translate(request)
+    answers = cluster["tmp"] / "answers.pb"
+    Path(f"{answers}.request").write_bytes(request.SerializeToString())
+    answers.write_bytes(response.SerializeToString())
+    port = cluster["addr"]["echo"].split(":")[1]
+    argv = [sys.executable, str(Path(__file__).with_name("router_echo.py")), port]
+    cluster["pids"]["echo"] = await asyncio.to_thread(
+        procs.start, "echo", [*argv, str(answers)], {}, cluster["addr"]["echo"]
+    )
+
+
+def start_profiler(args: argparse.Namespace, pid: int) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the L1 router until stopped (SIGINT) after its last row."""
+    if not args.profile:
+        return None
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    argv = [spy, "record", "--pid", str(pid), "--format", "raw", "--output", args.profile]
+    return subprocess.Popen(
+        [*argv, "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str, Any]) -> None:
+    addr = cluster["addr"]
     hits = sentences(64, 1)
     call = hit_call(hits)
     for name in ("l1", "l2"):  # fill the caches
         async with grpc.aio.insecure_channel(addr[name]) as channel:
             for i in range(len(hits)):
                 await call(channel, 0, i)
-    rows: dict[str, float] = {}
-    lat: dict[str, list[float]] = {}
-    profiler = None
-    for name in ("echo", "l1", "l2"):
-        if name == "l1" and args.profile:
-            spy = str(Path(sys.executable).with_name("py-spy"))
-            profiler = subprocess.Popen(
-                [
-                    spy,
-                    "record",
-                    "--pid",
-                    str(pids["l1"]),
-                    "--duration",
-                    str(int(args.seconds)),
-                    "--format",
-                    "raw",
-                    "--output",
-                    args.profile,
-                    "--nonblocking",
-                ],  # fmt: skip
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        rows[name] = await throughput(addr[name], call, args.clients, args.seconds)
-        print(f"{name}: {rows[name]:.0f} calls/s", file=sys.stderr)
-        if profiler is not None:
-            profiler.wait(60)
-            profiler = None
-        lat[name] = await latencies(addr[name], call, args.latency_calls)
-    misses = sentences(4096, 2)
-    router_call, worker_call = miss_calls(misses)
-    rows["worker"] = await throughput(addr["worker"], worker_call, args.clients, args.seconds)
-    rows["miss"] = await throughput(addr["l1"], router_call, args.clients, args.seconds)
-    print(f"worker {rows['worker']:.0f}, miss {rows['miss']:.0f} calls/s", file=sys.stderr)
+    await start_echo(procs, cluster, hits)
+    gc.collect()
+    gc.freeze()  # the clients' own start-up objects: no long collections in the timed calls
+    pids = cluster["pids"]
+    profiler = start_profiler(args, pids["l1"])
+    rows = {name: (addr[name], call, pids[name]) for name in ("echo", "l1", "l2")}
+    hits_measured = await interleaved(rows, args, latency=True)
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(60)
+    router_call, worker_call = miss_calls(sentences(4096, 2))
+    misses = {
+        "worker": (addr["worker"], worker_call, pids["worker"]),
+        "miss": (addr["l1"], router_call, pids["l1"]),
+    }
+    miss_measured = await interleaved(misses, args, latency=False)
+    for part in ("rates", "cpu", "lat"):
+        getattr(hits_measured, part).update(getattr(miss_measured, part))
     bulk_texts = sentences(256, 3)
     bulk_router, bulk_worker = await bulk(addr["l1"], addr["worker"], bulk_texts, args.bulk_rounds)
-    report(args, rows, lat, bulk_router, bulk_worker)
+    report(args, hits_measured, bulk_router, bulk_worker)
 
 
 def report(
     args: argparse.Namespace,
-    rows: dict[str, float],
-    lat: dict[str, list[float]],
-    bulk_router: float,
-    bulk_worker: float,
+    measured: Measured,
+    bulk_router: list[float],
+    bulk_worker: list[float],
 ) -> None:
-    print(f"{'what':<44} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    rates, lat = measured.rates, measured.lat
+    print(
+        f"{'what':<40} {'calls/s':>8} {'CPU µs':>7} {'p50 ms':>7} {'p99 ms':>7}  calls/s per round"
+    )
     names = {
         "echo": "echo server (grpc.aio, same messages)",
         "l1": "router, hit from L1 (in-process)",
@@ -331,37 +347,44 @@ def report(
         "miss": "router, miss path (no_cache)",
     }
     for key, label in names.items():
-        p50 = f"{statistics.median(lat[key]):8.2f}" if key in lat else f"{'':>8}"
-        p99s = f"{p99(lat[key]):8.2f}" if key in lat else f"{'':>8}"
-        print(f"{label:<44} {rows[key]:9.0f} {p50} {p99s}")
-    print(f"bulk, 256 sentences: router {bulk_router:.2f} s, worker {bulk_worker:.2f} s")
-    print(f"({args.clients} clients for calls/s, {args.seconds:.0f} s each; 1 client for latency)")
+        p50 = f"{statistics.median(lat[key]):7.2f}" if lat.get(key) else f"{'':>7}"
+        p99s = f"{p99(lat[key]):7.2f}" if lat.get(key) else f"{'':>7}"
+        each = " ".join(f"{r:.0f}" for r in rates[key])
+        cpu = statistics.median(measured.cpu[key])
+        print(f"{label:<40} {statistics.median(rates[key]):8.0f} {cpu:7.0f} {p50} {p99s}  {each}")
     print(
-        f"l1/echo={rows['l1'] / rows['echo']:.2f} l2/echo={rows['l2'] / rows['echo']:.2f} "
+        f"bulk, 256 sentences: router {statistics.median(bulk_router):.2f} s, worker "
+        f"{statistics.median(bulk_worker):.2f} s (medians of {len(bulk_router)}, alternated)"
+    )
+    print(
+        f"({args.clients} clients for calls/s, {args.rounds} rounds of {args.seconds:.1f} s per "
+        f"row, rows taking turns; ratios: median of the rounds' ratios; CPU: the answering "
+        f"server's, per call (the miss row: the router's); latency: 1 client, "
+        f"{args.latency_calls} calls per row over the rounds)"
+    )
+    bulk_ratio = statistics.median(w / r for w, r in zip(bulk_worker, bulk_router, strict=True))
+    print(
+        f"l1/echo={ratio(rates, 'l1', 'echo'):.2f} l2/echo={ratio(rates, 'l2', 'echo'):.2f} "
         f"l1_p99_ms={p99(lat['l1']):.2f} l2_p99_ms={p99(lat['l2']):.2f} "
-        f"miss/worker={rows['miss'] / rows['worker']:.2f} "
-        f"bulk/worker={bulk_worker / bulk_router:.2f}"
+        f"miss/worker={ratio(rates, 'miss', 'worker'):.2f} "
+        f"bulk/worker={bulk_ratio:.2f}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=5.0, help="per throughput row")
+    parser.add_argument("--rounds", type=int, default=5, help="turns each row takes")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per row and round")
     parser.add_argument("--latency-calls", type=int, default=500)
-    parser.add_argument("--bulk-rounds", type=int, default=3)
+    parser.add_argument("--bulk-rounds", type=int, default=5)
     parser.add_argument("--shape", choices=("tiny", "opus"), default="tiny")
     parser.add_argument("--profile", help="write py-spy raw samples of the L1 router here")
-    parser.add_argument("--serve-echo", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_echo:
-        asyncio.run(serve_echo(args.serve_echo))
-        return
     procs = Processes()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            cluster = start_cluster(args, Path(tmp), procs)
-            asyncio.run(measure(args, cluster["addr"], cluster["pids"]))  # type: ignore[arg-type]
+            asyncio.run(measure(args, procs, start_cluster(args, Path(tmp), procs)))
     finally:
         procs.stop()
 

@@ -9,7 +9,9 @@ machine and thread counts:
   sentences in flight as the worker's clients; its own peak RSS at its best batch;
 - the worker over gRPC, phase by phase: `--clients` callers sending one sentence per call;
   router-shaped callers (`--call-sentences`, mixed sizes); a burst of long sentences; idle
-  latency. Each phase prints tokens/s, p50/p99 call latency, the mean batch, how busy the
+  latency. Each phase prints tokens/s in its steady state (between 10 % and 90 % of the work
+  done: no start burst, no drain once the sentences run out, as in raw's runs) and over the
+  whole run, p50/p99 call latency, the mean batch, how busy the
   replicas were, and the peak and after-phase resident memory over the model's size;
 - the same worker with batching off (one call at a time: the naive server);
 - HF transformers ``generate()`` on the same shape, when torch and transformers are installed
@@ -298,11 +300,12 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
         cell = f"{row.latency_ms:.0f}" if row.latency_ms is not None else "-"
         print(f"{row.name:<36} {row.tokens_per_s:>12.0f} {cell:>16}  {row.note}")
     print(f"worker RSS over the model: {loaded - model_mb:.0f} MB loaded; per phase:")
-    print(f"{'phase':<36} {'tok/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
+    print(f"{'phase':<36} {'tok/s':>6} {'whole':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
           f"{'batch':>6} {'busy':>5} {'peak MB':>7} {'after MB':>8}")  # fmt: skip
     for phase in (one, mixed, burst, naive):
         p50, p99 = phase.tail()
-        print(f"{phase.name:<36} {phase.tokens_per_s:>6.0f} {p50:>7.0f} {p99:>7.0f} "
+        print(f"{phase.name:<36} {phase.tokens_per_s:>6.0f} {phase.whole_per_s:>6.0f} "
+              f"{p50:>7.0f} {p99:>7.0f} "
               f"{p99 / max(p50, 1e-9):>7.2f} {phase.mean_batch:>6.1f} {phase.busy:>5.2f} "
               f"{phase.peak_mb - model_mb:>7.0f} {phase.after_mb - model_mb:>8.0f}")  # fmt: skip
     for size in args.call_sentences:
@@ -321,7 +324,7 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
     same = one.tokens_per_s / raw_same.tokens_per_s
     # Target tokens per CPU-second (all the worker's threads; raw's): what the wall-clock
     # ratio becomes when the two got different shares of a machine others share too.
-    per_core = one.tokens_per_s / max(sum(one.threads), 1e-9) / max(raw_same.per_core, 1e-9)
+    per_core = one.whole_per_s / max(sum(one.threads), 1e-9) / max(raw_same.per_core, 1e-9)
     print(f"worker/raw_same_in_flight={same:.2f} router_shaped/raw="
           f"{mixed.tokens_per_s / raw.tokens_per_s:.2f} "
           f"worker/raw_same_in_flight_per_cpu_second={per_core:.2f}{extra}")  # fmt: skip

@@ -84,7 +84,7 @@ class Phase:
     """What one load phase measured."""
 
     name: str
-    tokens_per_s: float
+    tokens_per_s: float  # steady state (see `steady`), else the whole run's
     latencies: dict[int, list[float]] = field(default_factory=dict)  # seconds, by call size
     mean_batch: float = 0.0
     busy: float = 0.0  # share of replica time spent computing
@@ -94,6 +94,7 @@ class Phase:
     profile: str = ""
     threads: list[float] = field(default_factory=list)  # cores each thread kept busy
     client_cores: float = 0.0  # cores the callers (this process) used
+    whole_per_s: float = 0.0  # the whole run's tokens/s, start and drain included
 
     def tail(self, size: int | None = None) -> tuple[float, float]:
         """(p50, p99) of call latency in ms, over all calls or calls of `size` sentences."""
@@ -125,10 +126,11 @@ async def warm(address: str, sentences: list[str], calls: int, beam: int, out: i
 
 async def closed_loop(
     address: str, sentences: list[str], sizes: list[int], beam: int, out: int, skip_first=True
-) -> tuple[float, dict[int, list[float]], float]:
+) -> tuple[float, dict[int, list[float]], float, float]:
     """One caller per entry of `sizes` (sentences per call), each calling again as soon as
-    answered, until `sentences` are used up; (target tokens/s, latencies by size, seconds).
-    Each caller's first call (the start burst) is left out of the latencies by default."""
+    answered, until `sentences` are used up; (steady target tokens/s, latencies by size,
+    seconds, whole-run tokens/s). Each caller's first call (the start burst) is left out of
+    the latencies by default; the steady rate leaves out the start and the drain (`steady`)."""
     async with grpc.aio.insecure_channel(address) as channel:
         stub = worker_pb2_grpc.WorkerStub(channel)
         queue = list(reversed(sentences))
@@ -146,11 +148,30 @@ async def closed_loop(
                     latencies[size].append(time.perf_counter() - started)
                 first = False
                 produced += sum(h.output_tokens for h in reply.hypotheses)
+                marks.append((time.perf_counter(), produced))
 
+        marks: list[tuple[float, int]] = []
         started = time.perf_counter()
         await asyncio.gather(*(caller(size) for size in sizes))
         seconds = time.perf_counter() - started
-        return produced / seconds, latencies, seconds
+        whole = produced / seconds
+        return steady(marks, len(sizes)) or whole, latencies, seconds, whole
+
+
+def steady(marks: list[tuple[float, int]], callers: int) -> float | None:
+    """Tokens/s between the answers that completed 10 % and 90 % of the work, from
+    (time, tokens produced so far) after each answer: the closed loop's steady state, without
+    the start (every caller's first call at once) and the drain (fewer callers than sentences
+    in flight once the sentences run out: raw CTranslate2's comparison runs have no such tail).
+    None when the run is too short to have a steady state (under 4 calls per caller)."""
+    if len(marks) < 4 * callers:
+        return None
+    total = marks[-1][1]
+    low = next(m for m in marks if m[1] >= 0.1 * total)
+    high = next(m for m in marks if m[1] >= 0.9 * total)
+    if high[0] <= low[0]:
+        return None
+    return (high[1] - low[1]) / (high[0] - low[0])
 
 
 async def idle_latency(address: str, sentences: list[str], calls: int, beam: int, out: int):
@@ -176,7 +197,7 @@ def run_phase(worker: WorkerProcess, name: str, load, replicas: int, profile: Pa
     threads, mine = thread_cpu(worker.process.pid), thread_cpu(os.getpid())
     profiler = Profiler(worker.process.pid, profile) if profile is not None else None
     try:
-        rate, latencies, seconds = asyncio.run(load())
+        rate, latencies, seconds, whole = asyncio.run(load())
     finally:
         if profiler is not None:
             profiler.stop()
@@ -189,6 +210,7 @@ def run_phase(worker: WorkerProcess, name: str, load, replicas: int, profile: Pa
         name,
         rate,
         latencies,
+        whole_per_s=whole,
         mean_batch=delta.get("duta_worker_batch_sentences_sum", 0.0) / batches,
         busy=delta.get("duta_worker_replica_busy_seconds_total", 0.0) / (replicas * seconds),
         peak_mb=worker.peak_mb(),

@@ -15,6 +15,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
+from duta.cache.redis import RedisCache
 from duta.cli.up import free_port
 from duta.client import Client
 from duta.router import RouterSettings, WorkerEndpoint
@@ -90,6 +91,66 @@ def test_hits_come_back_within_one_breaker_window_after_a_redis_restart(l2_only,
         misses = together(client, texts)
         hits = together(client, texts)
     assert not any(misses) and all(hits)  # stale pooled connections did not trip it again
+
+
+def test_concurrent_redis_lookups_share_one_mget(own_redis, loop_thread) -> None:
+    """Under load L2 lookups go together: the first is sent at once, those made while it is
+    on its way as one MGET (counted by Redis itself); a sharer that is cancelled leaves the
+    others their answers."""
+    admin = redis.Redis(port=own_redis.port)
+
+    def mgets() -> int:
+        return int(admin.info("commandstats").get("cmdstat_mget", {}).get("calls", 0))
+
+    async def lookups() -> tuple[int, list[object]]:
+        cache = RedisCache(own_redis.url)
+        await cache.set_many({f"shared-{i}": f"value {i}" for i in range(10)})
+        await cache.get_many(["shared-0"])  # connected: the next ones meet at the socket
+        before = mgets()
+        calls = [
+            asyncio.ensure_future(cache.get_many([f"shared-{i}", "absent"])) for i in range(10)
+        ]
+        await asyncio.sleep(0)  # all ten asked: the first is on its way, nine wait
+        calls[5].cancel()
+        answers = await asyncio.gather(*calls, return_exceptions=True)
+        await cache.close()
+        return mgets() - before, answers
+
+    sent, answers = loop_thread.run(lookups())
+    assert sent == 2
+    assert isinstance(answers[5], asyncio.CancelledError)
+    assert [a for i, a in enumerate(answers) if i != 5] == [
+        [f"value {i}", None] for i in range(10) if i != 5
+    ]
+
+
+def test_shared_lookups_turn_a_redis_outage_into_misses_for_every_sharer(
+    loop_thread, tmp_path
+) -> None:
+    server = RedisServer(tmp_path)
+    server.start()
+    cache = RedisCache(server.url, retry_after=0.2)
+
+    async def lookups() -> list[object]:
+        calls = [asyncio.ensure_future(cache.get_many([f"down-{i}", "x"])) for i in range(6)]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    try:
+        loop_thread.run(cache.set_many({"down-0": "before"}))
+        assert loop_thread.run(lookups())[0] == ["before", None]
+        server.stop()
+        during = loop_thread.run(lookups())  # the first sent alone, five shared: all fail
+        assert during == [[None, None]] * 6 and not cache.available
+        server.start()
+        deadline = time.monotonic() + 60
+        while not cache.available:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        loop_thread.run(cache.set_many({"down-0": "after"}))
+        assert loop_thread.run(lookups())[0] == ["after", None]
+    finally:
+        loop_thread.run(cache.close())
+        server.stop()
 
 
 def test_identical_inflight_sentences_are_coalesced_across_requests(

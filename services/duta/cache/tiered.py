@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Protocol
+
+from prometheus_client import Counter
 
 from duta.cache import metrics
 from duta.cache.lru import LruCache
@@ -63,9 +66,14 @@ class TieredCache:
 
 def _count(level: str, hits: int, misses: int) -> None:
     if hits:
-        metrics.LOOKUPS.labels(level, "hit").inc(hits)
+        _lookups(level, "hit").inc(hits)
     if misses:
-        metrics.LOOKUPS.labels(level, "miss").inc(misses)
+        _lookups(level, "miss").inc(misses)
+
+
+@functools.lru_cache(maxsize=16)
+def _lookups(level: str, result: str) -> Counter:
+    return metrics.LOOKUPS.labels(level, result)  # labels() costs microseconds: once each
 
 
 def build_cache(

@@ -67,6 +67,7 @@ def convert_checkpoint(src: str | Path, out: Path, quantization: str = "int8") -
         import transformers  # noqa: F401
     except ImportError as exc:
         raise PullError(f"{_INSTALL_HINT}; missing: {exc.name}") from None
+    _register_m2m100_loader()
     src_path = Path(src)
     copy = [n for n in _TOKENIZER_FILES if (src_path / n).is_file()]
     try:
@@ -76,6 +77,31 @@ def convert_checkpoint(src: str | Path, out: Path, quantization: str = "int8") -
         shutil.rmtree(out, ignore_errors=True)
         raise PullError(f"{src}: CTranslate2's converter failed: {exc}") from None
     return out
+
+
+def _register_m2m100_loader() -> None:
+    """transformers 5 keeps M2M100's language tokens (`__en__`, `__zh__`…) out of both
+    `get_vocab()` and `special_tokens_map`, where CTranslate2 4's loader looks for them, so it
+    builds a vocabulary without them and refuses the model. This loader puts them back at the
+    ids the tokenizer gives them; NLLB's tokenizer, which lists its codes, is left as it is."""
+    from ctranslate2.converters import transformers as converters
+
+    class M2M100Loader(converters.M2M100Loader):  # type: ignore[misc,name-defined]
+        def get_vocabulary(self, model, tokenizer):  # type: ignore[no-untyped-def]
+            tokens = super().get_vocabulary(model, tokenizer)
+            languages = getattr(tokenizer, "lang_token_to_id", None) or {}
+            if all(token in tokens for token in languages):
+                return tokens
+            while tokens and tokens[-1].startswith("madeupword"):
+                tokens.pop()
+            for token, index in sorted(languages.items(), key=lambda item: item[1]):
+                if index != len(tokens):
+                    raise ValueError(f"language token {token} has id {index}, not {len(tokens)}")
+                tokens.append(token)
+            madeup = model.config.vocab_size - len(tokens)
+            return tokens + [f"madeupword{i}" for i in range(max(0, madeup))]
+
+    converters.register_loader("M2M100Config")(M2M100Loader)
 
 
 def _metadata(out: Path, options: ConvertOptions, src: str | Path) -> ModelMetadata:

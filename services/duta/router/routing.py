@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from duta.common.errors import UnsupportedLanguagePair
 from duta.langid.codes import base_language, script_subtag
@@ -70,8 +71,25 @@ class RoutePlan:
         return [self.source, *(hop.target for hop in self.hops[:-1]), self.target]
 
 
+@dataclass
+class _Kept:
+    """Plans and best hops worked out for one state of the pools."""
+
+    state: tuple[object, ...]
+    directs: dict[tuple[str, str, str], tuple[Hop, list[WorkerPool]] | None] = field(
+        default_factory=dict
+    )
+    plans: dict[tuple[str, str, int, bool], RoutePlan] = field(default_factory=dict)
+
+
 class RoutingTable:
-    """Plans routes over the pools whose Info is known (available or not)."""
+    """Plans routes over the pools whose Info is known (available or not).
+
+    Plans are worked out once per pair and kept while the pools stay as they were (the same
+    pools, each with the same Info and availability): matching language codes over every pool
+    was a quarter of a cache hit's time. A pair served by several pools of one model is not
+    kept whole: its pools take turns, call by call.
+    """
 
     def __init__(
         self,
@@ -83,9 +101,37 @@ class RoutingTable:
         self.pivot = pivot
         self.fallbacks = dict(fallbacks or {})
         self._turn = itertools.count()
+        self._kept = _Kept(())
+
+    def _current(self) -> _Kept:
+        """What was worked out for the pools as they are now; a fresh, empty set when a pool
+        was added, removed, answered anew or went down or up since. (Replaced whole, never
+        cleared: a plan made in a preparing thread lands in the set it was made for.)"""
+        state = tuple((pool, pool.info, pool.available) for pool in self.pools)
+        kept = self._kept
+        if state != kept.state:
+            kept = self._kept = _Kept(state)
+        kept.state = state  # an equal Info from a later refresh: compared by identity next
+        return kept
 
     def direct(self, source: str, target: str, tier: str) -> Hop | None:
         """The best pool of `tier` serving source → target, available pools first."""
+        directs = self._current().directs
+        key = (source, target, tier)
+        if key not in directs:  # never cleared (see _current): no race with another thread
+            directs[key] = self._best(source, target, tier)
+        found = directs[key]
+        if found is None:
+            return None
+        best, same = found
+        if len(same) == 1:
+            return best
+        turn = next(self._turn) % len(same)  # spread calls over the pools of one model
+        order = same[turn:] + same[:turn]
+        return Hop(order[0], best.source, best.target, tuple(order[1:]))
+
+    def _best(self, source: str, target: str, tier: str) -> tuple[Hop, list[WorkerPool]] | None:
+        """The best hop, and every pool of its model equally available (taking turns)."""
         candidates = []
         for pool in self.pools:
             info = pool.info
@@ -104,14 +150,20 @@ class RoutingTable:
             for down, hop in candidates
             if down == unavailable and hop.pool.model_ref == best.pool.model_ref
         ]
-        if len(same) == 1:
-            return best
-        turn = next(self._turn) % len(same)  # spread calls over the pools of one model
-        order = same[turn:] + same[:turn]
-        return Hop(order[0], best.source, best.target, tuple(order[1:]))
+        return best, same
 
     def plan(self, source: str, target: str, tier: int = Tier.ANY, pivot: bool = True) -> RoutePlan:
         """Plans source → target; raises UnsupportedLanguagePair listing what exists."""
+        plans = self._current().plans
+        key = (source, target, tier, pivot)
+        plan = plans.get(key)
+        if plan is None:
+            plan = self._work_out(source, target, tier, pivot)
+            if not any(hop.replicas for hop in plan.hops):  # no pools taking turns
+                plans[key] = plan
+        return plan
+
+    def _work_out(self, source: str, target: str, tier: int, pivot: bool) -> RoutePlan:
         if tier != Tier.LARGE:
             hop = self.direct(source, target, SMALL)
             if hop:
@@ -182,6 +234,7 @@ class RoutingTable:
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def script_differs(requested: str, model: str) -> bool:
     """True when a Chinese text must be converted between the requested and model scripts.
 

@@ -102,6 +102,8 @@ def check_sizes(texts: Sequence[str], settings: RouterSettings, bulk: bool = Fal
 
 def _terms(opts: pb.TranslateOptions) -> tuple[tuple[str, str], ...]:
     """Glossary and do-not-translate terms as (source, required output), validated."""
+    if not opts.glossary and not opts.do_not_translate:
+        return ()
     count = len(opts.glossary) + len(opts.do_not_translate)
     if count > MAX_TERMS:
         raise InvalidArgument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -57,6 +58,10 @@ async def load(service: GrpcService, servicer: WorkerServicer) -> Engine:
         *(loop.run_in_executor(servicer.executor, engine.warm_up) for _ in range(engine.replicas))
     )
     servicer.attach(engine)
+    # What loading built (settings, tokenizers, gRPC) lives as long as the process: frozen
+    # out of the collector's way, a full collection scans only what requests create.
+    gc.collect()
+    gc.freeze()
     await service.set_serving(True)
     logger.info("worker %s serving on port %d", engine.metadata.id, service.port)
     return engine

@@ -323,9 +323,10 @@ class Detector:
         has evidence in the text (see :data:`duta.langid.ngram.GROUPS`)."""
         assert self._ngram is not None
         total = sum(scored.values()) or 1.0
-        if max(scored.values()) >= _SETTLED * total:
+        leader = max(scored, key=scored.__getitem__)
+        if scored[leader] >= _SETTLED * total:
             return scored
-        question = self._question(norm, script, scored, total)
+        question = self._question(norm, script, scored, total, leader)
         if question is None:
             return scored
         asked, weak, marked = question
@@ -352,25 +353,23 @@ class Detector:
         return combine(scored, opinion, weak, weight, leaders & opinion.keys())
 
     def _question(
-        self, norm: str, script: str, scored: dict[str, float], total: float
+        self, norm: str, script: str, scored: dict[str, float], total: float, leader: str
     ) -> tuple[frozenset[str], frozenset[str], list[str]] | None:
         """The languages of Asia's close groups the text has evidence for (all of them), those
         asked on their alphabet alone (weak), and those its letters mark; ``None`` when
         lingua has nothing to add."""
         assert self._ngram is not None
+        if outsider_settled(norm, script, leader, scored[leader] / total):
+            return None
         marked, alphabet_only = asked_on_letters(norm, script)
         asked: set[str] = set(marked)
         strongest = 0.0
-        floor = EVIDENCE_SHARE * total
-        members = [code for code in IN_GROUPS[script] & scored.keys() if scored[code] >= floor]
-        for group in GROUPS[script] if members else ():
-            share = max(scored.get(code, 0.0) for code in group) / total
+        get = scored.get
+        for group in () if IN_GROUPS[script].isdisjoint(scored) else GROUPS[script]:
+            share = max([get(code, 0.0) for code in group]) / total
             if share >= EVIDENCE_SHARE:
                 asked.update(group)
                 strongest = max(strongest, share)
-        leader = max(scored, key=scored.__getitem__)
-        if outsider_settled(norm, script, leader, scored[leader] / total):
-            return None
         if (
             not self._ngram.knows(leader)
             and not marked

@@ -75,12 +75,6 @@ _HINT_BOOST = 20.0
 _SETTLED = 0.9
 # A group is compared with a leader lingua has no model for only from this share of fastText's.
 UNKNOWN_LEADER_SHARE = 0.3
-# Philippine languages lingua has no model for, which fastText reads into Tagalog words
-# (naglalakbay, minahan: Cebuano; paglaki: Waray; pakikipagsapalaran: Ilocano): when one of
-# them leads and Tagalog's alphabet asks for Tagalog, lingua still compares Tagalog with the
-# leaders it knows (dev.tsv: Tagalog +9 texts, nothing lost; 69 everyday Cebuano words and
-# pairs written for the purpose, not from the sets: Cebuano 17 -> 14, fastText alone 14).
-_PHILIPPINE = frozenset({"ceb", "war", "ilo"})
 # Han-only text is Japanese when fastText gives ja at least this probability (dev.tsv).
 _JA_HAN_MIN = 0.9
 # Scripts of Han-only text that Japanese may write (not "Hans": simplified-only characters).
@@ -370,12 +364,7 @@ class Detector:
             if share >= EVIDENCE_SHARE:
                 asked.update(group)
                 strongest = max(strongest, share)
-        if (
-            not self._ngram.knows(leader)
-            and not marked
-            and strongest < UNKNOWN_LEADER_SHARE
-            and not (leader in _PHILIPPINE and alphabet_only)
-        ):
+        if not self._ngram.knows(leader) and not marked and strongest < UNKNOWN_LEADER_SHARE:
             # lingua cannot speak for the leader (Kyrgyz, Uyghur, Frisian...): only a group
             # fastText itself gives a fair share is compared with it.
             return None

@@ -230,3 +230,21 @@ def test_runtime_limits_match_ctranslate2_without_importing_torch():
     assert int(binary) == model_spec.CURRENT_BINARY_VERSION
     assert int(revision) == transformer_spec.TransformerSpec.revision.fget(None)
     assert (specs, torch, detector) == ("False", "False", "False")
+
+
+def test_runtime_limits_fall_back_to_importing_the_specs(monkeypatch):
+    """A CTranslate2 whose spec sources cannot be read still gives the right limits."""
+    from ctranslate2.specs import model_spec
+
+    from duta.models import modelbin
+
+    def unreadable(module: str):
+        raise OSError(f"{module} moved")
+
+    monkeypatch.setattr(modelbin, "_spec_source", unreadable)
+    monkeypatch.delitem(sys.modules, "ctranslate2.specs.transformer_spec")
+    modelbin.runtime_limits.cache_clear()
+    try:
+        assert modelbin.runtime_limits()[0] == model_spec.CURRENT_BINARY_VERSION
+    finally:
+        modelbin.runtime_limits.cache_clear()

@@ -158,15 +158,23 @@ def runtime_limits() -> tuple[int, int]:
 
     Read from the source of its spec modules rather than by importing them: ``ctranslate2.specs``
     imports torch whenever torch is installed (≈ 220 MB and 1.5 s), and a worker that only
-    checks a model.bin must never carry torch."""
-    loaded = sys.modules.get("ctranslate2.specs.transformer_spec")
-    if loaded is not None:
-        model_spec = sys.modules["ctranslate2.specs.model_spec"]
-        return model_spec.CURRENT_BINARY_VERSION, int(loaded.TransformerSpec.revision.fget(None))
-    version = _spec_source("model_spec")
+    checks a model.bin must never carry torch. Should a CTranslate2 release lay its sources
+    out otherwise, the modules are imported after all (correct, only heavier)."""
+    if "ctranslate2.specs.transformer_spec" not in sys.modules:
+        try:
+            return _limits_from_source()
+        except (OSError, SyntaxError, StopIteration, TypeError):
+            pass
+    from ctranslate2.specs import model_spec, transformer_spec
+
+    revision = transformer_spec.TransformerSpec.revision.fget(None)  # type: ignore[attr-defined]
+    return int(model_spec.CURRENT_BINARY_VERSION), int(revision)
+
+
+def _limits_from_source() -> tuple[int, int]:
     binary = next(
         node.value.value
-        for node in version.body
+        for node in _spec_source("model_spec").body
         if isinstance(node, ast.Assign)
         and any(getattr(t, "id", "") == "CURRENT_BINARY_VERSION" for t in node.targets)
         and isinstance(node.value, ast.Constant)
@@ -184,7 +192,7 @@ def runtime_limits() -> tuple[int, int]:
         if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Constant)
     )
     if not isinstance(binary, int) or not isinstance(revision, int):
-        raise ModelDirError("cannot read the installed ctranslate2's model format limits")
+        raise TypeError("not integer constants")
     return binary, revision
 
 
@@ -192,6 +200,6 @@ def _spec_source(module: str) -> ast.Module:
     # find_spec of the top-level package imports nothing (of a submodule, it imports the parent)
     found = importlib.util.find_spec("ctranslate2")
     if found is None or found.origin is None:
-        raise ModelDirError("ctranslate2 is not installed")
+        raise OSError("ctranslate2 is not installed")
     source = Path(found.origin).parent / "specs" / f"{module}.py"
     return ast.parse(source.read_text(encoding="utf-8"))

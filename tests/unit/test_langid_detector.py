@@ -178,10 +178,9 @@ def test_thread_safe(detector: Detector) -> None:
     ],
 )
 def test_fast_normalisation_matches_the_shared_one(text: str) -> None:
-    from duta.langid.normal import normalize
-    from duta.text.normalize import normalize_for_detection
+    from duta.text.normalize import _normalize_for_detection, normalize_for_detection
 
-    assert normalize(text) == normalize_for_detection(text)
+    assert normalize_for_detection(text) == _normalize_for_detection(text)
 
 
 def test_results_equal_plain_dataclasses_and_stay_frozen(detector: Detector) -> None:

@@ -48,7 +48,6 @@ from duta.langid.ngram import (
     NgramScorer,
     combine,
 )
-from duta.langid.normal import normalize
 from duta.langid.opinion import (
     asked_on_letters,
     outsider_settled,
@@ -59,6 +58,7 @@ from duta.langid.opinion import (
 )
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
 from duta.langid.sentences import SentenceLanguage, detect_sentences
+from duta.text.normalize import normalize_for_detection
 
 __all__ = ["Candidate", "Detection", "Detector", "UNDETERMINED"]
 
@@ -237,7 +237,7 @@ class Detector:
             self._cached.cache_clear()
 
     def _detect(self, text: str, k: int, hints: tuple[str, ...] = ()) -> Detection:
-        norm = normalize(text)
+        norm = normalize_for_detection(text)
         counts = script_counts(norm)
         if not counts:
             return _UND

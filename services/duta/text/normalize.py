@@ -51,11 +51,34 @@ def normalize_for_model(text: str) -> str:
     return text
 
 
+# Characters after which normalize_for_detection removes URLs, e-mail addresses, markup or
+# @/# signs, and characters it deletes or replaces (invisible and control characters,
+# full-width Latin and digits, half-width kana): NFC text without any of them needs only its
+# whitespace collapsed.
+_URL_OR_MARKUP = re.compile(r"[/@<&#]|www\.")
+_REPLACED = re.compile(
+    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_MODEL_TABLE)) + "\uff65-\uff9f]"
+)
+
+
 def normalize_for_detection(text: str) -> str:
     """:func:`normalize_for_model`, minus URLs, e-mail addresses, markup and @/# signs.
 
-    Whitespace runs collapse to one space and the ends are stripped.
+    Whitespace runs collapse to one space and the ends are stripped. Text with nothing to
+    remove or replace (most text) takes a fast path with the same result: the regexes and the
+    translation table cost ≈ 2-3 µs a text, on the language detector's path.
     """
+    if text.isascii():  # NFC by definition
+        plain = text.isprintable() or _REPLACED.search(text) is None
+    else:
+        plain = unicodedata.is_normalized("NFC", text) and _REPLACED.search(text) is None
+    if plain and _URL_OR_MARKUP.search(text) is None:
+        return " ".join(text.split())
+    return _normalize_for_detection(text)
+
+
+def _normalize_for_detection(text: str) -> str:
+    """normalize_for_detection without its fast path."""
     text = normalize_for_model(text)
     if "/" in text or "@" in text or "www." in text:
         text = _URL.sub(" ", text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import logging
 import os
@@ -17,6 +16,7 @@ from prometheus_client import Counter, Histogram
 
 from duta.common.errors import DutaError, UndecodableRequest, make_status, status_trailer
 from duta.common.logging import request_id
+from duta.common.metrics import child
 
 logger = logging.getLogger(__name__)
 
@@ -31,15 +31,9 @@ RPC_SECONDS = Histogram(
 )
 
 
-@functools.lru_cache(maxsize=1024)
-def _children(method: str, code: str) -> tuple[Any, Any]:
-    return RPCS.labels(method, code), RPC_SECONDS.labels(method)
-
-
 def _record(method: str, code: grpc.StatusCode, started: float) -> None:
-    count, seconds = _children(method, code.name)
-    count.inc()
-    seconds.observe(time.perf_counter() - started)
+    child(RPCS, method, code.name).inc()
+    child(RPC_SECONDS, method).observe(time.perf_counter() - started)
 
 
 def _code_for(exc: BaseException, context: grpc.aio.ServicerContext) -> grpc.StatusCode:

@@ -5,18 +5,9 @@ Per-RPC counts and latencies are recorded for every service by the common interc
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from prometheus_client import Counter, Gauge, Histogram
-from prometheus_client.metrics import MetricWrapperBase
 
-
-@functools.lru_cache(maxsize=4096)
-def child(metric: MetricWrapperBase, *labels: str) -> Any:
-    """`metric.labels(*labels)`, looked up once: `labels()` costs microseconds per call."""
-    return metric.labels(*labels)
-
+from duta.common.metrics import child as child  # metrics.child(METRIC, label…), re-exported
 
 TEXTS = Counter(
     "duta_router_texts_total",

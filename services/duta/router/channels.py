@@ -15,8 +15,10 @@ One channel per pool, created once. Its service config makes gRPC itself do what
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
+import socket
 from typing import Any
 
 import grpc
@@ -44,6 +46,27 @@ def target_of(endpoint: WorkerEndpoint) -> str:
     if versions == {4}:
         return "ipv4:" + ",".join(endpoint.addresses)
     raise ValueError("`addresses` must be all IPv4 or all IPv6")
+
+
+async def replica_count(endpoint: WorkerEndpoint) -> int:
+    """How many replicas a pool has: its `addresses`, or the addresses its name resolves to
+    (a headless Service's name resolves to every replica); 1 when that cannot be told."""
+    if endpoint.addresses:
+        return len(endpoint.addresses)
+    name = endpoint.address
+    if name.startswith("dns:"):
+        name = name[4:]
+        if name.startswith("//"):  # dns://[authority]/host:port
+            name = name[2:].partition("/")[2]
+    host, _, port = name.rpartition(":")
+    if not host or not port.isdigit():
+        return 1
+    loop = asyncio.get_running_loop()
+    try:
+        found = await loop.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return 1
+    return max(1, len({info[4][0] for info in found}))
 
 
 def _host(address: str) -> str:

@@ -40,3 +40,13 @@ STREAM_PENDING = Gauge(
     "duta_router_stream_messages_pending",
     "TranslateStream messages in progress or answered and not yet taken by their caller.",
 )
+CALL_REQUESTS = Histogram(
+    "duta_router_worker_call_requests",
+    "Requests served by one worker Translate call (more than 1: concurrent calls merged).",
+    ["model"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+MERGE_WAITING = Gauge(
+    "duta_router_worker_calls_waiting",
+    "Requests' worker calls waiting for a pool's calls in flight, to go out merged.",
+)

@@ -20,8 +20,10 @@ from duta.common.errors import (
 )
 from duta.common.logging import request_id
 from duta.router import metrics
-from duta.router.channels import open_channel
+from duta.router.channels import open_channel, replica_count
+from duta.router.merge import CallMerger, Caps
 from duta.router.settings import RouterSettings, WorkerEndpoint
+from duta.router.tokens import estimate_tokens
 from duta.v1 import worker_pb2, worker_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -45,18 +47,34 @@ class WorkerResult:
 class WorkerPool:
     """The replicas of one model: one channel (round robin over healthy replicas, retries)."""
 
-    def __init__(self, endpoint: WorkerEndpoint, channel: grpc.aio.Channel) -> None:
+    def __init__(
+        self, endpoint: WorkerEndpoint, channel: grpc.aio.Channel, settings: RouterSettings
+    ) -> None:
         self.endpoint = endpoint
         self.channel = channel
         self.stub = worker_pb2_grpc.WorkerStub(channel)
         self.info: worker_pb2.WorkerInfoResponse | None = None
         self.available = False
         self.asked = False  # Info was asked at least once (answered or not)
+        self.replicas = len(endpoint.addresses) or 1  # a name's: learnt with each Info poll
+        self.calls_per_replica = settings.worker_calls_per_replica
+        self.merger: CallMerger | None = None
+        if settings.merge_worker_calls:
+            self.merger = CallMerger(self._call, self.caps, estimate_tokens, lambda: self.name)
 
     @classmethod
     def connect(cls, endpoint: WorkerEndpoint, settings: RouterSettings) -> WorkerPool:
         """Opens the pool's channel (it connects lazily)."""
-        return cls(endpoint, open_channel(endpoint, settings))
+        return cls(endpoint, open_channel(endpoint, settings), settings)
+
+    def caps(self) -> Caps:
+        """Calls in flight before calls are merged, and the size of one merged call."""
+        limits = self.info.limits if self.info else None
+        return Caps(
+            calls=self.replicas * self.calls_per_replica,
+            sentences=min(CHUNK_SENTENCES, limits.max_sentences_per_call) if limits else 64,
+            tokens=(limits.max_batch_tokens if limits else 0) or 2048,
+        )
 
     @property
     def name(self) -> str:
@@ -75,6 +93,7 @@ class WorkerPool:
         """Asks a replica what the pool serves; marks the pool unavailable when none answers."""
         try:
             self.info = await self.stub.Info(worker_pb2.WorkerInfoRequest(), timeout=timeout)
+            self.replicas = await replica_count(self.endpoint)
             if not self.available:
                 logger.info("worker pool %s serves %s", self.endpoint.label, self.model_ref)
             self.available = True
@@ -122,9 +141,7 @@ class WorkerPool:
         while True:
             attempt += 1
             try:
-                return await self._call(
-                    sentences, source, target, beam_size, deadline - time.monotonic()
-                )
+                return await self._request(sentences, source, target, beam_size, deadline)
             except Overloaded as exc:
                 error: Overloaded | ServiceUnavailable = exc
                 pause = max(min(0.1 * 2 ** (attempt - 1), MAX_OVERLOAD_PAUSE), exc.retry_after)
@@ -141,8 +158,25 @@ class WorkerPool:
                 raise error
             await asyncio.sleep(pause)
 
+    async def _request(
+        self, sentences: list[str], source: str, target: str, beam_size: int, deadline: float
+    ) -> list[WorkerResult]:
+        """One worker call of these sentences, or a share of one merged with other requests'."""
+        if self.merger is None:
+            timeout = deadline - time.monotonic()
+            return await self._call(sentences, source, target, beam_size, timeout, request_id.get())
+        return await self.merger.call(
+            sentences, (source, target, beam_size), deadline, request_id.get()
+        )
+
     async def _call(
-        self, sentences: list[str], source: str, target: str, beam_size: int, timeout: float
+        self,
+        sentences: list[str],
+        source: str,
+        target: str,
+        beam_size: int,
+        timeout: float,
+        rid: str,
     ) -> list[WorkerResult]:
         request = worker_pb2.WorkerTranslateRequest(
             sentences=sentences,
@@ -152,7 +186,7 @@ class WorkerPool:
         )
         try:
             reply = await self.stub.Translate(
-                request, timeout=timeout, metadata=(("x-request-id", request_id.get()),)
+                request, timeout=timeout, metadata=(("x-request-id", rid),)
             )
         except grpc.aio.AioRpcError as exc:
             metrics.WORKER_ERRORS.labels(self.name, exc.code().name).inc()

@@ -99,6 +99,17 @@ class RouterSettings(ServiceSettings):
     per_try_timeout_seconds: float = Field(
         15.0, gt=0, description="A worker attempt with no answer by then is retried elsewhere."
     )
+    merge_worker_calls: bool = Field(
+        True,
+        description="Concurrent calls of different requests to one pool (same languages and "
+        "beam) go out as one worker call while the pool has its share of calls in flight.",
+    )
+    worker_calls_per_replica: int = Field(
+        4,
+        ge=1,
+        description="Worker calls in flight per pool replica before further calls wait to be "
+        "merged into the next one (with `merge_worker_calls`).",
+    )
     max_concurrent_requests: int = Field(
         256,
         ge=1,

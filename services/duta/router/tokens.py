@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from typing import TYPE_CHECKING
 
-from duta.router.routing import RoutePlan
+if TYPE_CHECKING:  # routing → pools → tokens
+    from duta.router.routing import RoutePlan
 
 TOKENS_PER_BYTE = 1 / 3
 DEFAULT_LIMIT = 256

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,24 +143,31 @@ class Measured:
     rates: dict[str, list[float]] = field(default_factory=dict)
     cpu: dict[str, list[float]] = field(default_factory=dict)
     lat: dict[str, list[float]] = field(default_factory=dict)
+    worker_cpu: dict[str, list[float]] = field(default_factory=dict)  # the worker's, per call
 
 
 async def interleaved(
-    rows: dict[str, tuple[str, Call, int]], args: argparse.Namespace, latency: bool
+    rows: dict[str, tuple[str, Call, int]],
+    args: argparse.Namespace,
+    latency: bool,
+    worker_pid: int = 0,
 ) -> Measured:
     """Each row (address, call, pid of the server answering it) measured round by round, the
-    rows taking turns in a rotated order, so the machine's own load moves them together."""
+    rows taking turns in a rotated order, so the machine's own load moves them together (with
+    `worker_pid`, the worker's CPU per call too)."""
     channels = {
         name: await open_channels(row[0], row[1], args.clients) for name, row in rows.items()
     }
-    out = Measured({n: [] for n in rows}, {n: [] for n in rows}, {n: [] for n in rows})
+    empty: list[dict[str, list[float]]] = [{n: [] for n in rows} for _ in range(4)]
+    out = Measured(*empty)
     names = list(rows)
     for r in range(args.rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             _, call, pid = rows[name]
-            before = cpu_seconds(pid)
+            before, worker_before = cpu_seconds(pid), cpu_seconds(worker_pid)
             calls, seconds = await throughput(channels[name], call, args.seconds)
             out.cpu[name].append((cpu_seconds(pid) - before) / calls * 1e6)
+            out.worker_cpu[name].append((cpu_seconds(worker_pid) - worker_before) / calls * 1e6)
             out.rates[name].append(calls / seconds)
             if latency:
                 count = -(-args.latency_calls // args.rounds)
@@ -169,6 +177,18 @@ async def interleaved(
         for channel in group:
             await channel.close()
     return out
+
+
+def worker_calls_made(metrics_address: str) -> tuple[float, float]:
+    """(worker calls, requests they served) so far, from the router's Prometheus metrics."""
+    body = urllib.request.urlopen(f"http://{metrics_address}/metrics", timeout=30).read()
+    found = {"_count": 0.0, "_sum": 0.0}
+    for line in body.decode().splitlines():
+        name = line.split("{", 1)[0]
+        for suffix in found:
+            if name == f"duta_router_worker_call_requests{suffix}":
+                found[suffix] += float(line.rsplit(" ", 1)[1])
+    return found["_count"], found["_sum"]
 
 
 def ratio(rates: dict[str, list[float]], name: str, base: str) -> float:
@@ -240,7 +260,7 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     print(f"building a {args.shape} zh→en demo model…", file=sys.stderr)
     model = build_demo_model(tmp / "demo-zh-en", "zh", "en", "opus-mt", shape)
     duta = str(Path(sys.executable).with_name("duta"))
-    ports = {name: free_port() for name in ("echo", "worker", "l1", "l2", "redis")}
+    ports = {name: free_port() for name in ("echo", "worker", "l1", "l2", "redis", "l1_metrics")}
     addr = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
     worker_env = {"DUTA_WORKER_DRAIN_DELAY_SECONDS": "0", "DUTA_WORKER_LOG_LEVEL": "WARNING"}
     worker = procs.start("worker", [duta, "serve", "worker", "--model", str(model), "--host",
@@ -263,7 +283,7 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     }
     pids = {"worker": worker}
     for name, extra in (
-        ("l1", {}),
+        ("l1", {"DUTA_ROUTER_METRICS_PORT": str(ports["l1_metrics"])}),
         ("l2", {"DUTA_REDIS_URL": f"redis://{addr['redis']}/0", "DUTA_ROUTER_CACHE_ENTRIES": "0"}),
     ):
         argv = [duta, "serve", "router", "--config", str(routes), "--host", "127.0.0.1"]
@@ -321,12 +341,21 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
         "worker": (addr["worker"], worker_call, pids["worker"]),
         "miss": (addr["l1"], router_call, pids["l1"]),
     }
-    miss_measured = await interleaved(misses, args, latency=False)
-    for part in ("rates", "cpu", "lat"):
+    calls_before = await asyncio.to_thread(worker_calls_made, addr["l1_metrics"])
+    miss_measured = await interleaved(misses, args, latency=False, worker_pid=pids["worker"])
+    calls_after = await asyncio.to_thread(worker_calls_made, addr["l1_metrics"])
+    for part in ("rates", "cpu", "lat", "worker_cpu"):
         getattr(hits_measured, part).update(getattr(miss_measured, part))
     bulk_texts = sentences(256, 3)
     bulk_router, bulk_worker = await bulk(addr["l1"], addr["worker"], bulk_texts, args.bulk_rounds)
     report(args, hits_measured, bulk_router, bulk_worker)
+    calls, served = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
+    print(
+        f"miss path: {served / max(calls, 1):.1f} requests per worker call ({served:.0f} "
+        f"requests, {calls:.0f} worker calls); worker CPU µs per request "
+        f"{statistics.median(miss_measured.worker_cpu['miss']):.0f} through the router, "
+        f"{statistics.median(miss_measured.worker_cpu['worker']):.0f} called directly"
+    )
 
 
 def report(

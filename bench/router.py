@@ -241,7 +241,7 @@ def miss_calls(texts: list[str]) -> tuple[Call, Call]:
 async def bulk(
     router: str, worker: str, texts: list[str], rounds: int
 ) -> tuple[list[float], list[float]]:
-    """Seconds for 256 sentences, per round: one router call (no_cache), one worker call."""
+    """Seconds for the bulk sentences, per round: one router call (no_cache), one worker call."""
     r_times, w_times = [], []
     async with grpc.aio.insecure_channel(router) as rc, grpc.aio.insecure_channel(worker) as wc:
         rstub, wstub = translator_pb2_grpc.TranslatorStub(rc), worker_pb2_grpc.WorkerStub(wc)
@@ -346,7 +346,7 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
     calls_after = await asyncio.to_thread(worker_calls_made, addr["l1_metrics"])
     for part in ("rates", "cpu", "lat", "worker_cpu"):
         getattr(hits_measured, part).update(getattr(miss_measured, part))
-    bulk_texts = sentences(256, 3)
+    bulk_texts = sentences(args.bulk_sentences, 3)
     bulk_router, bulk_worker = await bulk(addr["l1"], addr["worker"], bulk_texts, args.bulk_rounds)
     report(args, hits_measured, bulk_router, bulk_worker)
     calls, served = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
@@ -382,8 +382,8 @@ def report(
         cpu = statistics.median(measured.cpu[key])
         print(f"{label:<40} {statistics.median(rates[key]):8.0f} {cpu:7.0f} {p50} {p99s}  {each}")
     print(
-        f"bulk, 256 sentences: router {statistics.median(bulk_router):.2f} s, worker "
-        f"{statistics.median(bulk_worker):.2f} s (medians of {len(bulk_router)}, alternated)"
+        f"bulk, {args.bulk_sentences} sentences: router {statistics.median(bulk_router):.2f} s, "
+        f"worker {statistics.median(bulk_worker):.2f} s (medians of {len(bulk_router)}, alternated)"
     )
     print(
         f"({args.clients} clients for calls/s, {args.rounds} rounds of {args.seconds:.1f} s per "
@@ -407,6 +407,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="per row and round")
     parser.add_argument("--latency-calls", type=int, default=500)
     parser.add_argument("--bulk-rounds", type=int, default=5)
+    parser.add_argument(
+        "--bulk-sentences", type=int, default=256, help="sentences of the bulk call (fewer: opus)"
+    )
     parser.add_argument("--shape", choices=("tiny", "opus"), default="tiny")
     parser.add_argument("--profile", help="write py-spy raw samples of the L1 router here")
     args = parser.parse_args()

@@ -5,11 +5,15 @@ from the worker's and the router's Prometheus metrics."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
+from collections.abc import Iterator
 
 from prometheus_client import REGISTRY
 
 from duta.client import Client
+from duta.common.logging import RequestIdFilter, request_id
 from duta.router import RouterSettings, WorkerEndpoint
 from duta.router.types import Request
 from tests.conftest import running_router
@@ -51,16 +55,37 @@ def router(loop, workers, detector, **overrides):
 
 
 def run_together(loop, router, parts: list[list[str]]) -> list[list[str]]:
-    """Every part as a hop of its own request, started in one go on the router's event loop
-    (the in-process worker answers on that loop too, so all are queued before it answers)."""
+    """Every part as a hop of its own request (id `req<n>`), started in one go on the router's
+    event loop (the in-process worker answers on that loop too: all are queued before it)."""
     runner = router.servicer.pipeline.runner
     hop = router.table.plan("ko", "en").hops[0]
 
+    async def one(n: int, part: list[str]):
+        request_id.set(f"req{n}")
+        return await runner.run_hop(hop, part, request())
+
     async def together():
-        tasks = [asyncio.ensure_future(runner.run_hop(hop, p, request())) for p in parts]
-        return await asyncio.gather(*tasks)
+        return await asyncio.gather(*(one(n, p) for n, p in enumerate(parts)))
 
     return [[r.text for r, _ in results] for results in loop.run(together())]
+
+
+@contextlib.contextmanager
+def worker_log_ids() -> Iterator[list[str]]:
+    """The request ids on the worker's log lines (its DEBUG line per call), as logged."""
+    ids: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.addFilter(RequestIdFilter())
+    handler.emit = lambda record: ids.append(record.request_id)  # type: ignore[method-assign]
+    log = logging.getLogger("duta.worker.servicer")
+    level = log.level
+    log.setLevel(logging.DEBUG)
+    log.addHandler(handler)
+    try:
+        yield ids
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 def test_concurrent_misses_go_out_as_one_call_each_request_its_own(
@@ -70,12 +95,14 @@ def test_concurrent_misses_go_out_as_one_call_each_request_its_own(
     with router(loop_thread, workers, detector, worker_calls_per_replica=1) as r:
         alone = [run_together(loop_thread, r, [p])[0] for p in parts]  # one at a time
         calls, (count, served) = worker_calls(), merged_calls()
-        merged = run_together(loop_thread, r, parts)
+        with worker_log_ids() as ids:
+            merged = run_together(loop_thread, r, parts)
     assert merged == alone  # each request exactly its own sentences' results, in order
     # the first went out at once; the other four waited for it and went out as one call
     assert worker_calls() == calls + 2
     assert merged_calls() == (count + 2, served + len(parts))
     assert sample("duta_router_worker_calls_waiting") == 0
+    assert ids == ["req0", "req1+req2+req3+req4"]  # the worker's log names every request
 
 
 def test_with_merging_off_each_request_makes_its_own_call(loop_thread, workers, detector) -> None:

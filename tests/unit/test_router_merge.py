@@ -193,3 +193,15 @@ def test_merged_request_ids_stay_within_64_characters() -> None:
     shown = merged.split("+")[:-1]
     assert merged.endswith(f"+{len(ids) - len(shown)}more")
     assert len(merged_request_id(["x" * 64, "y"])) <= 64
+
+
+def test_a_pools_replicas_are_counted_from_its_addresses_or_its_name() -> None:
+    from duta.router.channels import replica_count
+    from duta.router.settings import WorkerEndpoint
+
+    listed = WorkerEndpoint(addresses=("10.0.0.5:50052", "10.0.0.6:50052", "10.0.0.7:50052"))
+    assert run(replica_count(listed)) == 3
+    assert run(replica_count(WorkerEndpoint(address="127.0.0.1:50052"))) == 1
+    assert run(replica_count(WorkerEndpoint(address="dns:///127.0.0.1:50052"))) == 1
+    assert run(replica_count(WorkerEndpoint(address="unix:/run/worker.sock"), known=2)) == 2
+    assert run(replica_count(WorkerEndpoint(address="no-such-host.invalid:1"), known=5)) == 5

@@ -27,6 +27,7 @@ from duta.common.server import KEEPALIVE_MS, KEEPALIVE_TIMEOUT_MS
 from duta.router.settings import RouterSettings, WorkerEndpoint
 
 WORKER_SERVICE = "duta.v1.Worker"
+RESOLVE_TIMEOUT = 2.0  # seconds for counting a pool's replicas by its name
 
 
 def target_of(endpoint: WorkerEndpoint) -> str:
@@ -48,9 +49,9 @@ def target_of(endpoint: WorkerEndpoint) -> str:
     raise ValueError("`addresses` must be all IPv4 or all IPv6")
 
 
-async def replica_count(endpoint: WorkerEndpoint) -> int:
+async def replica_count(endpoint: WorkerEndpoint, known: int = 1) -> int:
     """How many replicas a pool has: its `addresses`, or the addresses its name resolves to
-    (a headless Service's name resolves to every replica); 1 when that cannot be told."""
+    (a headless Service's name resolves to every replica); `known` when that cannot be told."""
     if endpoint.addresses:
         return len(endpoint.addresses)
     name = endpoint.address
@@ -60,12 +61,14 @@ async def replica_count(endpoint: WorkerEndpoint) -> int:
             name = name[2:].partition("/")[2]
     host, _, port = name.rpartition(":")
     if not host or not port.isdigit():
-        return 1
+        return known
     loop = asyncio.get_running_loop()
     try:
-        found = await loop.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return 1
+        found = await asyncio.wait_for(
+            loop.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM), RESOLVE_TIMEOUT
+        )
+    except (OSError, UnicodeError, TimeoutError):
+        return known
     return max(1, len({info[4][0] for info in found}))
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from duta.common.errors import DeadlineExceeded, InvalidArgument
 from duta.common.interceptors import MAX_REQUEST_ID
+from duta.common.logging import request_id
 from duta.router import metrics
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ class CallMerger:
         try:
             metrics.child(metrics.CALL_REQUESTS, self.pool()).observe(len(parts))
             rid = merged_request_id([p.rid for p in parts])
+            request_id.set(rid)  # this task's own context: its log lines name its requests
             if len(parts) > 1:
                 logger.debug("one worker call for requests %s", " ".join(p.rid for p in parts))
             timeout = max(p.deadline for p in parts) - time.monotonic()

@@ -93,7 +93,6 @@ class WorkerPool:
         """Asks a replica what the pool serves; marks the pool unavailable when none answers."""
         try:
             self.info = await self.stub.Info(worker_pb2.WorkerInfoRequest(), timeout=timeout)
-            self.replicas = await replica_count(self.endpoint)
             if not self.available:
                 logger.info("worker pool %s serves %s", self.endpoint.label, self.model_ref)
             self.available = True
@@ -104,6 +103,8 @@ class WorkerPool:
                 )
             self.available = False
         self.asked = True
+        if self.available:
+            self.replicas = await replica_count(self.endpoint, self.replicas)
         return self.available
 
     async def translate(

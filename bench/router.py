@@ -9,11 +9,12 @@ same asyncio clients:
 - hits: Translate of one cached sentence (source given: made-up Han-only sentences are not
   reliably Chinese to a detector), 32 clients (throughput) and 1 client (p50/p99);
 - miss: the same call with `no_cache` against `Worker.Translate` called directly with the
-  same sentence (32 clients);
+  same sentence (32 clients), and through a third router whose worker calls are not merged
+  (`merge_worker_calls: false`), side by side;
 - bulk: one call of 256 sentences against the worker given the same 256 in one call (median
   of `--bulk-rounds`, alternated).
 
-The rows compared take turns, `--rounds` times (echo, L1 and L2; worker and miss), so that
+The rows compared take turns, `--rounds` times (echo, L1 and L2; worker, miss and unmerged), so that
 what else runs on the machine moves them alike; each ratio is the median of the rounds' ratios.
 
     python bench/router.py                      # tiny demo model (fast to build)
@@ -179,16 +180,19 @@ async def interleaved(
     return out
 
 
-def worker_calls_made(metrics_address: str) -> tuple[float, float]:
-    """(worker calls, requests they served) so far, from the router's Prometheus metrics."""
+def worker_calls_made(metrics_address: str) -> tuple[float, float, float]:
+    """(worker calls, requests they served, recent seconds per sentence) so far, from the
+    router's Prometheus metrics."""
     body = urllib.request.urlopen(f"http://{metrics_address}/metrics", timeout=30).read()
-    found = {"_count": 0.0, "_sum": 0.0}
+    found = dict.fromkeys(("_count", "_sum", "sentence"), 0.0)
     for line in body.decode().splitlines():
         name = line.split("{", 1)[0]
-        for suffix in found:
+        for suffix in ("_count", "_sum"):
             if name == f"duta_router_worker_call_requests{suffix}":
                 found[suffix] += float(line.rsplit(" ", 1)[1])
-    return found["_count"], found["_sum"]
+        if name == "duta_router_worker_sentence_seconds":
+            found["sentence"] = float(line.rsplit(" ", 1)[1])
+    return found["_count"], found["_sum"], found["sentence"]
 
 
 def ratio(rates: dict[str, list[float]], name: str, base: str) -> float:
@@ -260,7 +264,8 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     print(f"building a {args.shape} zh→en demo model…", file=sys.stderr)
     model = build_demo_model(tmp / "demo-zh-en", "zh", "en", "opus-mt", shape)
     duta = str(Path(sys.executable).with_name("duta"))
-    ports = {name: free_port() for name in ("echo", "worker", "l1", "l2", "redis", "l1_metrics")}
+    names = ("echo", "worker", "l1", "l2", "unmerged", "redis", "l1_metrics")
+    ports = {name: free_port() for name in names}
     addr = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
     worker_env = {"DUTA_WORKER_DRAIN_DELAY_SECONDS": "0", "DUTA_WORKER_LOG_LEVEL": "WARNING"}
     worker = procs.start("worker", [duta, "serve", "worker", "--model", str(model), "--host",
@@ -285,6 +290,7 @@ def start_cluster(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict
     for name, extra in (
         ("l1", {"DUTA_ROUTER_METRICS_PORT": str(ports["l1_metrics"])}),
         ("l2", {"DUTA_REDIS_URL": f"redis://{addr['redis']}/0", "DUTA_ROUTER_CACHE_ENTRIES": "0"}),
+        ("unmerged", {"DUTA_ROUTER_MERGE_WORKER_CALLS": "false"}),
     ):
         argv = [duta, "serve", "router", "--config", str(routes), "--host", "127.0.0.1"]
         pids[name] = procs.start(name, [*argv, "--port", str(ports[name])], {**common, **extra},
@@ -340,6 +346,7 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
     misses = {
         "worker": (addr["worker"], worker_call, pids["worker"]),
         "miss": (addr["l1"], router_call, pids["l1"]),
+        "unmerged": (addr["unmerged"], router_call, pids["unmerged"]),
     }
     calls_before = await asyncio.to_thread(worker_calls_made, addr["l1_metrics"])
     miss_measured = await interleaved(misses, args, latency=False, worker_pid=pids["worker"])
@@ -354,7 +361,11 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
         f"miss path: {served / max(calls, 1):.1f} requests per worker call ({served:.0f} "
         f"requests, {calls:.0f} worker calls); worker CPU µs per request "
         f"{statistics.median(miss_measured.worker_cpu['miss']):.0f} through the router, "
-        f"{statistics.median(miss_measured.worker_cpu['worker']):.0f} called directly"
+        f"{statistics.median(miss_measured.worker_cpu['worker']):.0f} called directly, "
+        f"{statistics.median(miss_measured.worker_cpu['unmerged']):.0f} not merged; "
+        f"unmerged/worker={ratio(miss_measured.rates, 'unmerged', 'worker'):.2f}; worker calls "
+        f"took {calls_after[2] * 1000:.1f} ms per sentence (moving average; merging below "
+        f"{os.environ.get('DUTA_ROUTER_MERGE_MAX_SENTENCE_MS', '50')})"
     )
 
 
@@ -374,6 +385,7 @@ def report(
         "l2": "router, hit from L2 (Redis, L1 off)",
         "worker": "worker called directly (1 sentence)",
         "miss": "router, miss path (no_cache)",
+        "unmerged": "the same, worker calls not merged",
     }
     for key, label in names.items():
         p50 = f"{statistics.median(lat[key]):7.2f}" if lat.get(key) else f"{'':>7}"

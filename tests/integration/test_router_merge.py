@@ -49,6 +49,7 @@ def router(loop, workers, detector, **overrides):
         port=0,
         workers=(WorkerEndpoint(address=workers.address(MODEL)),),
         detector_ngram=False,
+        merge_max_sentence_ms=600_000,  # a loaded machine's slow calls must not turn merging off
         **overrides,
     )
     return running_router(loop, settings, detector)

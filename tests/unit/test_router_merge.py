@@ -205,3 +205,32 @@ def test_a_pools_replicas_are_counted_from_its_addresses_or_its_name() -> None:
     assert run(replica_count(WorkerEndpoint(address="dns:///127.0.0.1:50052"))) == 1
     assert run(replica_count(WorkerEndpoint(address="unix:/run/worker.sock"), known=2)) == 2
     assert run(replica_count(WorkerEndpoint(address="no-such-host.invalid:1"), known=5)) == 5
+
+
+def test_a_slow_model_gets_every_call_at_once() -> None:
+    async def scenario():
+        worker = Worker()
+        m = CallMerger(worker.send, lambda: Caps(1, 64, 1000, slow=0.05), len, lambda: "demo")
+        m.sentence_seconds = 0.2  # recent calls: 0.2 s a sentence, over the 0.05 s line
+        calls = [asyncio.ensure_future(m.call([s], KEY, later(), "r")) for s in "abc"]
+        await until(lambda: len(worker.calls) == 3)  # none waited for another
+        for n in range(3):
+            worker.release(n)
+        return await asyncio.gather(*calls)
+
+    assert run(scenario()) == [["A"], ["B"], ["C"]]
+
+
+def test_the_seconds_per_sentence_are_learnt_from_each_call() -> None:
+    async def slow(sentences, source, target, beam, timeout, rid):
+        await asyncio.sleep(0.05)  # what the call takes, not a synchronisation
+        return sentences
+
+    async def scenario():
+        m = CallMerger(slow, lambda: Caps(1, 64, 1000), len, lambda: "demo")
+        for _ in range(3):
+            await m.call(["a"], KEY, later(), "r")
+        return m.sentence_seconds
+
+    # a moving average, from 0, of calls of at least 0.05 s: at least 0.05 × (1 - 0.8³)
+    assert run(scenario()) >= 0.05 * (1 - 0.8**3)

@@ -4,6 +4,10 @@ Per pool: while fewer than `limit` calls are in flight, a call goes out at once,
 idle router adds nothing, no timer). Beyond that, a call waits in its queue (one per source,
 target and beam size); when a call to the pool returns, the oldest queue's waiting calls go out
 together as one worker call, up to the worker's sentences per call and batch token budget.
+Only while the pool's recent calls are quick per sentence (a cheap model, where a call's fixed
+cost — gRPC on both sides, parsing, queueing — shows): a slow model's worker batches best
+what reaches it at once, and a call held back in the router would only make its batches
+smaller, so there every call goes out at once, as without merging.
 
 Each request gets exactly its own sentences' results, in order. A waiting request's own
 deadline bounds its wait (past it: DEADLINE_EXCEEDED, dropped from the queue); a merged call
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,6 +37,7 @@ from duta.router import metrics
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str, int]  # source, target, beam size
+SMOOTHING = 0.2  # weight of the latest call in the moving average of seconds per sentence
 Result = list[Any]  # one pools.WorkerResult per sentence
 # (sentences, source, target, beam size, timeout in seconds, request id) → results
 Send = Callable[[list[str], str, str, int, float, str], Awaitable[Result]]
@@ -65,6 +71,7 @@ class Caps:
     calls: int
     sentences: int
     tokens: int
+    slow: float = math.inf  # seconds per sentence from which calls go out at once, unmerged
 
 
 @dataclass(eq=False)
@@ -77,14 +84,16 @@ class CallMerger:
     pool: Callable[[], str]
     inflight: int = 0
     queues: dict[Key, list[Part]] = field(default_factory=dict)
+    sentence_seconds: float = 0.0  # recent calls' seconds per sentence (moving average)
 
     async def call(self, sentences: list[str], key: Key, deadline: float, rid: str) -> Result:
         """The worker's results for `sentences`, alone or merged with other requests'."""
-        if self.inflight < self.caps().calls and not self.queues:
+        caps = self.caps()
+        if (self._room(caps) and not self.queues) or self._slow(caps):
             self.inflight += 1
             try:
                 metrics.child(metrics.CALL_REQUESTS, self.pool()).observe(1)
-                return await self.send(sentences, *key, deadline - time.monotonic(), rid)
+                return await self._send(sentences, key, deadline, rid)
             finally:
                 self._finished()
         loop = asyncio.get_running_loop()
@@ -111,7 +120,23 @@ class CallMerger:
                 raise
         # One request's input failed the merged call: this request's part goes alone.
         metrics.child(metrics.CALL_REQUESTS, self.pool()).observe(1)
-        return await self.send(part.sentences, *key, part.deadline - time.monotonic(), part.rid)
+        return await self._send(part.sentences, key, part.deadline, part.rid)
+
+    async def _send(self, sentences: list[str], key: Key, deadline: float, rid: str) -> Result:
+        """One worker call, timed: the moving average of seconds per sentence learns from it."""
+        started = time.monotonic()
+        results = await self.send(sentences, *key, deadline - started, rid)
+        took = (time.monotonic() - started) / len(sentences)
+        self.sentence_seconds += SMOOTHING * (took - self.sentence_seconds)
+        metrics.child(metrics.SENTENCE_SECONDS, self.pool()).set(self.sentence_seconds)
+        return results
+
+    def _room(self, caps: Caps) -> bool:
+        return self.inflight < caps.calls
+
+    def _slow(self, caps: Caps) -> bool:
+        """A slow model's worker batches best what reaches it at once: no call waits."""
+        return self.sentence_seconds >= caps.slow
 
     def _forget(self, part: Part, key: Key) -> None:
         """Out of the queue if still there; the merged call cancelled if nobody waits for it."""
@@ -134,7 +159,7 @@ class CallMerger:
 
     def _dispatch(self) -> None:
         """Sends waiting calls, merged per key, oldest queue first, while there is room."""
-        while self.queues and self.inflight < self.caps().calls:
+        while self.queues and (self._room(self.caps()) or self._slow(self.caps())):
             key = next(iter(self.queues))
             call = Call(self._take(key))
             call.waiting = len(call.parts)
@@ -170,8 +195,8 @@ class CallMerger:
             request_id.set(rid)  # this task's own context: its log lines name its requests
             if len(parts) > 1:
                 logger.debug("one worker call for requests %s", " ".join(p.rid for p in parts))
-            timeout = max(p.deadline for p in parts) - time.monotonic()
-            results = await self.send([s for p in parts for s in p.sentences], *key, timeout, rid)
+            deadline = max(p.deadline for p in parts)
+            results = await self._send([s for p in parts for s in p.sentences], key, deadline, rid)
             start = 0
             for part in parts:
                 _settle(part.future, result=results[start : start + len(part.sentences)])

@@ -50,3 +50,9 @@ MERGE_WAITING = Gauge(
     "duta_router_worker_calls_waiting",
     "Requests' worker calls waiting for a pool's calls in flight, to go out merged.",
 )
+SENTENCE_SECONDS = Gauge(
+    "duta_router_worker_sentence_seconds",
+    "Recent worker calls' seconds per sentence (moving average), by model: worker calls are "
+    "merged only below merge_max_sentence_ms.",
+    ["model"],
+)

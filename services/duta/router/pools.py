@@ -58,6 +58,7 @@ class WorkerPool:
         self.asked = False  # Info was asked at least once (answered or not)
         self.replicas = len(endpoint.addresses) or 1  # a name's: learnt with each Info poll
         self.calls_per_replica = settings.worker_calls_per_replica
+        self.slow_sentence = settings.merge_max_sentence_ms / 1000
         self.merger: CallMerger | None = None
         if settings.merge_worker_calls:
             self.merger = CallMerger(self._call, self.caps, estimate_tokens, lambda: self.name)
@@ -74,6 +75,7 @@ class WorkerPool:
             calls=self.replicas * self.calls_per_replica,
             sentences=min(CHUNK_SENTENCES, limits.max_sentences_per_call) if limits else 64,
             tokens=(limits.max_batch_tokens if limits else 0) or 2048,
+            slow=self.slow_sentence,
         )
 
     @property

@@ -110,6 +110,12 @@ class RouterSettings(ServiceSettings):
         description="Worker calls in flight per pool replica before further calls wait to be "
         "merged into the next one (with `merge_worker_calls`).",
     )
+    merge_max_sentence_ms: float = Field(
+        50.0,
+        gt=0,
+        description="Calls are merged only while the pool's recent calls took less than this "
+        "per sentence (a cheap model); a slower model's worker batches best every call at once.",
+    )
     max_concurrent_requests: int = Field(
         256,
         ge=1,

@@ -364,8 +364,8 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
         f"{statistics.median(miss_measured.worker_cpu['worker']):.0f} called directly, "
         f"{statistics.median(miss_measured.worker_cpu['unmerged']):.0f} not merged; "
         f"unmerged/worker={ratio(miss_measured.rates, 'unmerged', 'worker'):.2f}; worker calls "
-        f"took {calls_after[2] * 1000:.1f} ms per sentence (moving average; merging below "
-        f"{os.environ.get('DUTA_ROUTER_MERGE_MAX_SENTENCE_MS', '50')})"
+        f"took {calls_after[2] * 1000:.1f} ms per sentence in flight (moving average; merging "
+        f"below {os.environ.get('DUTA_ROUTER_MERGE_MAX_SENTENCE_MS', '20')})"
     )
 
 

@@ -84,7 +84,8 @@ class CallMerger:
     pool: Callable[[], str]
     inflight: int = 0
     queues: dict[Key, list[Part]] = field(default_factory=dict)
-    sentence_seconds: float = 0.0  # recent calls' seconds per sentence (moving average)
+    inflight_sentences: int = 0
+    sentence_seconds: float = 0.0  # the pool's recent seconds per sentence (moving average)
 
     async def call(self, sentences: list[str], key: Key, deadline: float, rid: str) -> Result:
         """The worker's results for `sentences`, alone or merged with other requests'."""
@@ -123,10 +124,17 @@ class CallMerger:
         return await self._send(part.sentences, key, part.deadline, part.rid)
 
     async def _send(self, sentences: list[str], key: Key, deadline: float, rid: str) -> Result:
-        """One worker call, timed: the moving average of seconds per sentence learns from it."""
+        """One worker call, timed. Seconds per sentence: its time over the sentences in flight
+        to the pool when it went out (its own included), so that a busy worker's queue counts as
+        the work it is, not as slowness; the moving average learns from each call."""
+        self.inflight_sentences += len(sentences)
+        ahead = self.inflight_sentences
         started = time.monotonic()
-        results = await self.send(sentences, *key, deadline - started, rid)
-        took = (time.monotonic() - started) / len(sentences)
+        try:
+            results = await self.send(sentences, *key, deadline - started, rid)
+        finally:
+            self.inflight_sentences -= len(sentences)
+        took = (time.monotonic() - started) / ahead
         self.sentence_seconds += SMOOTHING * (took - self.sentence_seconds)
         metrics.child(metrics.SENTENCE_SECONDS, self.pool()).set(self.sentence_seconds)
         return results

@@ -52,7 +52,7 @@ MERGE_WAITING = Gauge(
 )
 SENTENCE_SECONDS = Gauge(
     "duta_router_worker_sentence_seconds",
-    "Recent worker calls' seconds per sentence (moving average), by model: worker calls are "
-    "merged only below merge_max_sentence_ms.",
+    "Recent worker calls' seconds per sentence in flight (moving average), by model: worker "
+    "calls are merged only below merge_max_sentence_ms.",
     ["model"],
 )

@@ -111,10 +111,11 @@ class RouterSettings(ServiceSettings):
         "merged into the next one (with `merge_worker_calls`).",
     )
     merge_max_sentence_ms: float = Field(
-        50.0,
+        20.0,
         gt=0,
         description="Calls are merged only while the pool's recent calls took less than this "
-        "per sentence (a cheap model); a slower model's worker batches best every call at once.",
+        "per sentence in flight (a cheap model, where each call's fixed cost shows); a slower "
+        "model's worker batches best every call at once.",
     )
     max_concurrent_requests: int = Field(
         256,

@@ -355,9 +355,8 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
         getattr(hits_measured, part).update(getattr(miss_measured, part))
     bulk_texts = sentences(args.bulk_sentences, 3)
     bulk_router, bulk_worker = await bulk(addr["l1"], addr["worker"], bulk_texts, args.bulk_rounds)
-    report(args, hits_measured, bulk_router, bulk_worker)
     calls, served = calls_after[0] - calls_before[0], calls_after[1] - calls_before[1]
-    print(
+    merging = (
         f"miss path: {served / max(calls, 1):.1f} requests per worker call ({served:.0f} "
         f"requests, {calls:.0f} worker calls); worker CPU µs per request "
         f"{statistics.median(miss_measured.worker_cpu['miss']):.0f} through the router, "
@@ -367,6 +366,7 @@ async def measure(args: argparse.Namespace, procs: Processes, cluster: dict[str,
         f"took {calls_after[2] * 1000:.1f} ms per sentence in flight (moving average; merging "
         f"below {os.environ.get('DUTA_ROUTER_MERGE_MAX_SENTENCE_MS', '20')})"
     )
+    report(args, hits_measured, bulk_router, bulk_worker, merging)
 
 
 def report(
@@ -374,6 +374,7 @@ def report(
     measured: Measured,
     bulk_router: list[float],
     bulk_worker: list[float],
+    merging: str,
 ) -> None:
     rates, lat = measured.rates, measured.lat
     print(
@@ -403,6 +404,7 @@ def report(
         f"server's, per call (the miss row: the router's); latency: 1 client, "
         f"{args.latency_calls} calls per row over the rounds)"
     )
+    print(merging)
     bulk_ratio = statistics.median(w / r for w, r in zip(bulk_worker, bulk_router, strict=True))
     print(
         f"l1/echo={ratio(rates, 'l1', 'echo'):.2f} l2/echo={ratio(rates, 'l2', 'echo'):.2f} "

@@ -1,13 +1,13 @@
 """Merging concurrent worker calls of different requests into one call (natural batching).
 
-Per pool: while fewer than `limit` calls are in flight, a call goes out at once, as before (an
-idle router adds nothing, no timer). Beyond that, a call waits in its queue (one per source,
-target and beam size); when a call to the pool returns, the oldest queue's waiting calls go out
-together as one worker call, up to the worker's sentences per call and batch token budget.
-Only while the pool's recent calls are quick per sentence (a cheap model, where a call's fixed
-cost — gRPC on both sides, parsing, queueing — shows): a slow model's worker batches best
-what reaches it at once, and a call held back in the router would only make its batches
-smaller, so there every call goes out at once, as without merging.
+Per pool: while fewer than `worker_calls_per_replica` × replicas calls are in flight, a call goes
+out at once, as before (an idle router adds nothing, no timer). Beyond that, a call waits in its
+queue (one per source, target and beam size); when a call to the pool returns, the oldest
+queue's waiting calls go out together as one worker call, up to the worker's sentences per call
+and batch token budget. Only while the pool's recent calls are quick per sentence (a cheap
+model, where a call's fixed cost — gRPC on both sides, parsing, queueing — shows): a slow
+model's worker batches best what reaches it at once, and a call held back in the router would
+only make its batches smaller, so there every call goes out at once, as without merging.
 
 Each request gets exactly its own sentences' results, in order. A waiting request's own
 deadline bounds its wait (past it: DEADLINE_EXCEEDED, dropped from the queue); a merged call

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from duta.langid.dictionaries import known_votes
+
 __all__ = ["GROUPS", "RIVALS", "word_votes"]
 
 _MARKERS: dict[str, str] = {
@@ -136,7 +138,8 @@ def word_votes(text: str, script: str) -> dict[str, float]:
         return {}
     votes: dict[str, int] = {}
     affixed = script in ("Deva", "Latn")
-    for token in _TOKEN.findall(text.lower()):
+    tokens = _TOKEN.findall(text.lower())
+    for token in tokens:
         codes = _LOOKUP.get(token)
         if (
             codes is None
@@ -150,4 +153,6 @@ def word_votes(text: str, script: str) -> dict[str, float]:
             votes[codes[0]] = votes.get(codes[0], 0) + 1
     if script == "Deva" and "ळ" in text:
         votes["mr"] = votes.get("mr", 0) + 1
+    for code, n in known_votes(tokens, script).items():
+        votes[code] = votes.get(code, 0) + n
     return {code: _WEIGHT ** min(n, 4) for code, n in votes.items()}

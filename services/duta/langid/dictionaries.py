@@ -36,6 +36,18 @@ DICTIONARIES: dict[str, dict[str, str]] = {
 # The languages a dictionary may vote for; the others' lists only veto.
 VOTERS = frozenset({"fil", "mn", "kk"})
 MAX_WORDS = 3
+# The letters each voter writes: a text with another letter gets no vote (Ənənəvi Çin dili is
+# Azerbaijani whatever the Tagalog list says of "dili"; Tatar's җ, Kyrgyz's ң are not Mongolian).
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя-"
+ALPHABETS: dict[str, frozenset[str]] = {
+    "fil": frozenset("abcdefghijklmnopqrstuvwxyzñ'-"),
+    "mn": frozenset(_CYRILLIC + "өү"),
+    "kk": frozenset(_CYRILLIC + "әғқңөұүһі"),
+}
+# Letters a voter needs in the text: Kazakh's own і ғ қ ұ, which Tatar and Kyrgyz (no list
+# here, and much shared vocabulary) do not write (dev.tsv: Үзгәртү тарихы, турасыз бул were
+# Kazakh for its list).
+NEEDED: dict[str, frozenset[str]] = {"kk": frozenset("іғқұ")}
 _ENV = "DUTA_HUNSPELL_DIRS"
 _DEFAULT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell")
 
@@ -121,6 +133,12 @@ def known_votes(tokens: list[str], script: str) -> dict[str, int]:
             best, second, winner = n, best, code
         elif n > second:
             second = n
-    if best > second and winner in VOTERS:
-        return {winner: best - second}
-    return {}
+    if best <= second or winner not in VOTERS:
+        return {}
+    letters = "".join(tokens)
+    if not ALPHABETS[winner].issuperset(letters):
+        return {}
+    needed = NEEDED.get(winner)
+    if needed is not None and needed.isdisjoint(letters):
+        return {}
+    return {winner: best - second}

@@ -20,10 +20,12 @@ for the 1.3 M words of all seven), built on the first text of its script.
 
 from __future__ import annotations
 
+import heapq
 import os
 import threading
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["DICTIONARIES", "MAX_WORDS", "VOTERS", "known_votes", "search_dirs"]
@@ -59,26 +61,48 @@ def search_dirs() -> list[Path]:
     return [Path(p) for p in (value.split(os.pathsep) if value else _DEFAULT_DIRS) if p]
 
 
-class _Words:
-    """A word list as a sorted array of the words' hashes (process-salted; built each run)."""
+class _Lexicon:
+    """The word lists of one script as one sorted array of the words' hashes (process-salted,
+    built each run) and, beside it, a bit mask of the languages whose list holds the word: one
+    binary search a word, whatever the number of lists."""
 
-    __slots__ = ("_hashes", "_size")
+    __slots__ = ("_codes", "_hashes", "_masks", "_size")
 
-    def __init__(self, words: set[int]) -> None:
-        self._hashes = array("q", sorted(words))
-        self._size = len(self._hashes)
+    def __init__(self, lists: dict[str, array[int]]) -> None:
+        self._codes = tuple(lists)
+        # A streaming merge of the sorted lists (a dict of every word would take ≈ 100 MB).
+        runs = [_tagged(lists[code], 1 << bit) for bit, code in enumerate(self._codes)]
+        hashes, masks = array("q"), array("B")
+        for key, bit in heapq.merge(*runs):
+            if hashes and hashes[-1] == key:
+                masks[-1] |= bit
+            else:
+                hashes.append(key)
+                masks.append(bit)
+        self._hashes, self._masks, self._size = hashes, masks, len(hashes)
 
-    def __contains__(self, word: str) -> bool:
-        key = hash(word)
-        i = bisect_left(self._hashes, key)
-        return i < self._size and self._hashes[i] == key
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self._codes
 
-    def __len__(self) -> int:
-        return self._size
+    def masks(self, tokens: list[str]) -> list[int]:
+        """Per token, the bit mask of the lists that hold it (bit i: ``codes[i]``)."""
+        out = []
+        hashes, size = self._hashes, self._size
+        for token in tokens:
+            key = hash(token)
+            i = bisect_left(hashes, key)
+            out.append(self._masks[i] if i < size and hashes[i] == key else 0)
+        return out
 
 
-def _read(path: Path) -> _Words:
-    """A ``.dic`` file's stems (the first line is the count; ``/`` starts the affix flags)."""
+def _tagged(keys: array[int], bit: int) -> Iterator[tuple[int, int]]:
+    return ((key, bit) for key in keys)
+
+
+def _read(path: Path) -> array[int]:
+    """A ``.dic`` file's stems, their hashes sorted (the first line is the count; ``/`` starts
+    the affix flags)."""
     hashes: set[int] = set()
     with path.open(encoding="utf-8", errors="replace") as lines:
         next(lines, None)
@@ -86,7 +110,7 @@ def _read(path: Path) -> _Words:
             word = line.split("/", 1)[0].strip().lower()
             if word and not word.startswith("#"):
                 hashes.add(hash(word))
-    return _Words(hashes)
+    return array("q", sorted(hashes))
 
 
 def _find(name: str) -> Path | None:
@@ -97,25 +121,24 @@ def _find(name: str) -> Path | None:
     return None
 
 
-_loaded: dict[str, dict[str, _Words]] = {}
+_loaded: dict[str, _Lexicon | None] = {}
 _lock = threading.Lock()
 
 
-def _script_words(script: str) -> dict[str, _Words]:
-    words = _loaded.get(script)
-    if words is None:
-        with _lock:
-            words = _loaded.get(script)
-            if words is None:
-                words = {}
-                for code, name in DICTIONARIES.get(script, {}).items():
-                    path = _find(name)
-                    if path is not None:
-                        words[code] = _read(path)
-                if not VOTERS & words.keys():
-                    words = {}  # rivals alone vote for no one
-                _loaded[script] = words
-    return words
+def _lexicon(script: str) -> _Lexicon | None:
+    """The script's lists, read on first use; ``None`` without a voter's list."""
+    if script in _loaded:
+        return _loaded[script]
+    with _lock:
+        if script not in _loaded:
+            lists = {}
+            for code, name in DICTIONARIES.get(script, {}).items():
+                path = _find(name)
+                if path is not None:
+                    lists[code] = _read(path)
+            # Rivals alone vote for no one.
+            _loaded[script] = _Lexicon(lists) if VOTERS & lists.keys() else None
+    return _loaded[script]
 
 
 def known_votes(tokens: list[str], script: str) -> dict[str, int]:
@@ -123,12 +146,15 @@ def known_votes(tokens: list[str], script: str) -> dict[str, int]:
     (lower-case) ``tokens``: that many more than the next dictionary of the script."""
     if not tokens or len(tokens) > MAX_WORDS or script not in DICTIONARIES:
         return {}
-    words = _script_words(script)
-    if not words:
+    lexicon = _lexicon(script)
+    if lexicon is None:
+        return {}
+    masks = lexicon.masks(tokens)
+    if not any(masks):
         return {}
     best, second, winner = 0, 0, ""
-    for code, known in words.items():
-        n = sum(1 for token in tokens if token in known)
+    for bit, code in enumerate(lexicon.codes):
+        n = sum(1 for mask in masks if mask >> bit & 1)
         if n > best:
             best, second, winner = n, best, code
         elif n > second:

@@ -28,11 +28,11 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["DICTIONARIES", "MAX_WORDS", "VOTERS", "known_votes", "search_dirs"]
+__all__ = ["DICTIONARIES", "MAX_WORDS", "VOTERS", "forget", "known_votes", "search_dirs"]
 
 # Per script: Duta code -> hunspell dictionary name (``<name>.dic``).
 DICTIONARIES: dict[str, dict[str, str]] = {
-    "Latn": {"fil": "tl", "en": "en_US"},
+    "Latn": {"fil": "tl", "en": "en_US", "es": "es_ES"},
     "Cyrl": {"mn": "mn_MN", "kk": "kk_KZ", "ru": "ru_RU", "uk": "uk_UA", "bg": "bg_BG"},
 }
 # The languages a dictionary may vote for; the others' lists only veto.
@@ -168,3 +168,9 @@ def known_votes(tokens: list[str], script: str) -> dict[str, int]:
     if needed is not None and needed.isdisjoint(letters):
         return {}
     return {winner: best - second}
+
+
+def forget() -> None:
+    """Drop the lists read so far (the next text reads :func:`search_dirs` again)."""
+    with _lock:
+        _loaded.clear()

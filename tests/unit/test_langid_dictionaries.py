@@ -1,0 +1,105 @@
+"""Known words from the system's hunspell dictionaries (duta.langid.dictionaries).
+
+`make system-deps` installs the Debian packages (myspell-tl, hunspell-mn, -kk, -ru, -uk, -bg,
+-en-us, -es). The words below are in neither evaluation set (tests/data/langid).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from duta.langid import Detector, dictionaries
+from duta.langid.dictionaries import known_votes
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector(cache_size=0)
+
+
+@pytest.fixture
+def no_dictionaries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("DUTA_HUNSPELL_DIRS", str(tmp_path))
+    dictionaries.forget()
+    yield
+    monkeypatch.undo()
+    dictionaries.forget()
+
+
+# (text, its language, what fastText and lingua answer without the dictionaries)
+KNOWN = [
+    ("paaralan", "fil", "war"),  # school: Tagalog's list knows it
+    ("malinis na tubig", "fil", "ceb"),  # clean water
+    ("Австрали", "mn", "ru"),  # Mongolian drops Russian's final -я
+    ("тіл", "kk", "uk"),  # tongue: Kazakh's і, Kazakh's list
+    ("жіп", "kk", "uk"),  # thread
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "_"), KNOWN)
+def test_a_known_word_decides(detector: Detector, text: str, expected: str, _: str) -> None:
+    assert detector.detect(text).language == expected
+
+
+@pytest.mark.usefixtures("no_dictionaries")
+def test_without_the_dictionaries_those_words_were_wrong(detector: Detector) -> None:
+    assert known_votes(["paaralan"], "Latn") == {}
+    assert [detector.detect(text).language for text, _, _ in KNOWN] == [w for _, _, w in KNOWN]
+
+
+# European words some voter's list also holds (Tagalog's Spanish loans, Cyrillic loans the
+# Mongolian and Kazakh lists share with Russian): they keep their language.
+EUROPEAN = [
+    ("problema", "es"),
+    ("familia", "es"),
+    ("iglesia", "es"),
+    ("radio", "en"),
+    ("hotel", "en"),
+    ("работа", "ru"),
+    ("компьютер", "ru"),
+    ("музей", "ru"),
+    ("къща", "bg"),
+    ("робота", "uk"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EUROPEAN)
+def test_european_words_keep_their_language(detector: Detector, text: str, expected: str) -> None:
+    assert detector.detect(text).language == expected
+
+
+def test_votes_go_to_the_list_that_knows_strictly_more() -> None:
+    assert known_votes(["paaralan"], "Latn") == {"fil": 1}
+    assert known_votes(["malinis", "na", "tubig"], "Latn")["fil"] >= 2
+    assert known_votes(["problema"], "Latn") == {}  # Spanish's list knows it too
+    assert known_votes(["музей"], "Cyrl") == {}  # Russian's too
+    assert known_votes(["kapitbahay"] * 4, "Latn") == {}  # longer than MAX_WORDS: not looked up
+    assert known_votes(["paaralan"], "Arab") == {}
+
+
+def test_a_voter_needs_its_letters() -> None:
+    # Azerbaijani: "dili" is in Tagalog's list, ə and ç are not Tagalog letters.
+    assert known_votes(["ənənəvi", "çin", "dili"], "Latn") == {}
+    # Kazakh's list knows көру (to see); without і ғ қ ұ it may be Tatar or Kyrgyz.
+    assert known_votes(["көру"], "Cyrl") == {}
+    assert known_votes(["тіл"], "Cyrl") == {"kk": 1}
+
+
+def test_dic_files_are_read_as_hunspell_writes_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "tl.dic").write_text("3\nBahay/AB\n# a comment\nkain\n", encoding="utf-8")
+    (tmp_path / "en_US.dic").write_text("2\nkain\nhouse/S\n", encoding="utf-8")
+    monkeypatch.setenv("DUTA_HUNSPELL_DIRS", str(tmp_path))
+    dictionaries.forget()
+    try:
+        assert known_votes(["bahay"], "Latn") == {"fil": 1}  # lower-cased, flags cut
+        assert known_votes(["kain"], "Latn") == {}  # English's list vetoes
+        assert known_votes(["house"], "Latn") == {}  # English votes for no one
+        assert known_votes(["бул"], "Cyrl") == {}  # no Cyrillic list here
+    finally:
+        monkeypatch.undo()
+        dictionaries.forget()

@@ -53,7 +53,10 @@ ALPHABETS: dict[str, frozenset[str]] = {
 # Letters a voter needs in the text: Kazakh's own і ғ қ ұ, which Tatar and Kyrgyz (no list
 # here, and much shared vocabulary) do not write (dev.tsv: Үзгәртү тарихы, турасыз бул were
 # Kazakh for its list).
-NEEDED: dict[str, frozenset[str]] = {"kk": frozenset("іғқұ")}
+NEEDED: dict[str, frozenset[str]] = {
+    "kk": frozenset("іғқұ"),
+    "ne": frozenset(chr(c) for c in range(0x093E, 0x094E)),
+}
 # Sanskrit (no list here) in Devanagari: a visarga, an avagraha, or a word ending in an
 # anusvara right after a consonant (बलं; Hindi writes it after a vowel sign: में, यहां). dev.tsv:
 # in 67 of 107 Sanskrit texts, 1 of 210 Hindi, 2 of 210 Marathi, no Nepali one.

@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: up test install install-convert protos system-deps check format bench reliability soak clean
 SOAK_MINUTES ?= 10
-HUNSPELL_DEBS := myspell-tl hunspell-mn hunspell-kk hunspell-ru hunspell-uk hunspell-bg hunspell-en-us hunspell-es
+HUNSPELL_DEBS := myspell-tl hunspell-mn hunspell-kk hunspell-ru hunspell-uk hunspell-bg \
+	hunspell-en-us hunspell-es aspell-mr hunspell-ne hunspell-hi hunspell-ar aspell-fa
 
 # torch for the `convert` extra (`duta models convert` and its test; never needed to serve):
 # the CPU build. Where no CPU wheel is at hand locally, use
@@ -51,7 +52,7 @@ system-deps: ## redis-server, docker-compose, hunspell dictionaries (the tests n
 			 (apt-get update -qq && apt-get install -y -qq docker-compose)); \
 		else echo "docker-compose missing: install it (apt-get install docker-compose)"; exit 1; fi; }
 	@# Spelling dictionaries language ID reads as known-word evidence (duta/langid/dictionaries.py)
-	@[ -f /usr/share/hunspell/mn_MN.dic ] && [ -f /usr/share/hunspell/tl.dic ] || { \
+	@[ -f /usr/share/hunspell/mn_MN.dic ] && [ -f /usr/share/aspell/fa-common.cwl.gz ] || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get install -y -qq $(HUNSPELL_DEBS) >/dev/null 2>&1 || \
 			 (apt-get update -qq && apt-get install -y -qq $(HUNSPELL_DEBS))); \

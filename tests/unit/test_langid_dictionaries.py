@@ -1,7 +1,8 @@
 """Known words from the system's hunspell dictionaries (duta.langid.dictionaries).
 
-`make system-deps` installs the Debian packages (myspell-tl, hunspell-mn, -kk, -ru, -uk, -bg,
--en-us, -es). The words below are in neither evaluation set (tests/data/langid).
+`make system-deps` installs the Debian packages (see HUNSPELL_DEBS in the Makefile); the Urdu
+list ships in duta/langid/data. The words below are in neither evaluation set
+(tests/data/langid).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ KNOWN = [
     ("Австрали", "mn", "ru"),  # Mongolian drops Russian's final -я
     ("тіл", "kk", "uk"),  # tongue: Kazakh's і, Kazakh's list
     ("жіп", "kk", "uk"),  # thread
+    ("मुलगा", "mr", "hi"),  # boy
+    ("कुखुरा", "ne", "hi"),  # hen
+    ("غیرملکیوں", "ur", "pa-Arab"),  # (of) foreigners: Urdu's list, not Punjabi
+    ("پذیرائی", "ur", "pa-Arab"),  # welcome
 ]
 
 
@@ -86,6 +91,15 @@ def test_a_voter_needs_its_letters() -> None:
     # Kazakh's list knows көру (to see); without і ғ қ ұ it may be Tatar or Kyrgyz.
     assert known_votes(["көру"], "Cyrl") == {}
     assert known_votes(["тіл"], "Cyrl") == {"kk": 1}
+    # Nepali's list holds bare consonant words Hindi writes too (गजब, खत): a vowel sign needed.
+    assert known_votes(["गजब"], "Deva") == {}
+    assert known_votes(["कुखुरा"], "Deva") == {"ne": 1}
+
+
+def test_sanskrit_marks_give_no_vote() -> None:
+    assert known_votes(["मुलगा"], "Deva") == {"mr": 1}
+    assert known_votes(["यस्य", "बुद्धिर्बलं"], "Deva") == {}  # anusvara after a consonant
+    assert known_votes(["रामः"], "Deva") == {}  # visarga
 
 
 def test_dic_files_are_read_as_hunspell_writes_them(
@@ -93,13 +107,39 @@ def test_dic_files_are_read_as_hunspell_writes_them(
 ) -> None:
     (tmp_path / "tl.dic").write_text("3\nBahay/AB\n# a comment\nkain\n", encoding="utf-8")
     (tmp_path / "en_US.dic").write_text("2\nkain\nhouse/S\n", encoding="utf-8")
+    (tmp_path / "es_ES.dic").write_text("1\ncasa/S\n", encoding="utf-8")
     monkeypatch.setenv("DUTA_HUNSPELL_DIRS", str(tmp_path))
     dictionaries.forget()
     try:
         assert known_votes(["bahay"], "Latn") == {"fil": 1}  # lower-cased, flags cut
         assert known_votes(["kain"], "Latn") == {}  # English's list vetoes
         assert known_votes(["house"], "Latn") == {}  # English votes for no one
+        assert known_votes(["casa", "bahay"], "Latn") == {}  # one each: no strict winner
         assert known_votes(["бул"], "Cyrl") == {}  # no Cyrillic list here
     finally:
         monkeypatch.undo()
         dictionaries.forget()
+
+
+def test_a_script_with_a_list_missing_gets_no_votes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "tl.dic").write_text("1\nbahay\n", encoding="utf-8")
+    (tmp_path / "en_US.dic").write_text("1\nhouse\n", encoding="utf-8")
+    monkeypatch.setenv("DUTA_HUNSPELL_DIRS", str(tmp_path))
+    dictionaries.forget()
+    try:
+        assert known_votes(["bahay"], "Latn") == {}  # Spanish's list missing: no vetoes
+        assert known_votes(["غیرملکیوں"], "Arab") == {}  # the shipped Urdu list, no rivals
+    finally:
+        monkeypatch.undo()
+        dictionaries.forget()
+
+
+def test_the_aspell_list_is_read_whole() -> None:
+    # Debian's aspell-mr: prefix-compressed; every word decodes to Devanagari.
+    path = Path("/usr/share/aspell/mr.cwl.gz")
+    words = dictionaries._aspell_words(path)
+    assert len(words) > 60_000
+    assert "आहे" in words and "मुलगा" in words
+    assert all("\u0900" <= w[0] <= "\u097f" for w in words)

@@ -1,46 +1,56 @@
-"""Known words: the operating system's spelling dictionaries as evidence for a close language.
+"""Known words: spelling dictionaries and word lists as evidence for a close language.
 
-fastText and lingua read one Tagalog, Mongolian or Kazakh word by its letters; a dictionary
-says whether the word *is* one of the language's. Debian's hunspell packages hold word lists
-written by people for spell checking, from no source the evaluation sets use (``myspell-tl``,
-``hunspell-mn``, ``hunspell-kk``; their rivals ``hunspell-ru``, ``-uk``, ``-bg``, ``-en-us``).
-They are read where the system installed them (``make system-deps`` does), never copied into
-this repository (their licences are GPL-2+, LPPL, MPL...: Duta is Apache-2.0); without them the
-detector runs as before.
+fastText and lingua read one Tagalog, Mongolian, Marathi or Urdu word by its letters; a word
+list says whether the word *is* one of the language's. Debian's spelling dictionaries hold
+lists written by people for spell checking, from no source the evaluation sets use
+(``myspell-tl``, ``hunspell-mn``, ``hunspell-kk``, ``aspell-mr``, ``hunspell-ne``, ``-hi``, and
+as rivals ``hunspell-ru``, ``-uk``, ``-bg``, ``-en-us``, ``-es``, ``-ar``, ``aspell-fa``). They
+are read where the system installed them (``make system-deps`` does), never copied into this
+repository (GPL-2+, LGPL, MPL, LPPL...: Duta is Apache-2.0); Urdu, which Debian has no list
+for, is read from ``data/ur_wordfreq.dic.gz`` (wordfreq's ranks the evaluation sets do not
+draw from, CC-BY-SA 4.0: ``tests/data/langid/build_lexicons.py``). A script whose lists are
+not all there gets no votes (the detector then runs as before).
 
-A text's words are looked up in every dictionary of its script (stems as the ``.dic`` file
-lists them, lower-cased); the language whose dictionary knows strictly more of them than any
-other's, if it is one of :data:`VOTERS`, gets the difference as marker-word votes
-(:func:`duta.langid.lexicon.word_votes`). The other dictionaries only veto: a Russian or English
-word known to the Mongolian or Tagalog list as well gives no vote. Only texts of at most
+A text's words are looked up in every list of its script (stems as a ``.dic`` file lists
+them, lower-cased, NFC); the language whose list knows strictly more of them than any other's,
+if it is one of :data:`VOTERS` and the text has its letters (:data:`ALPHABETS`,
+:data:`NEEDED`), gets the difference as marker-word votes
+(:func:`duta.langid.lexicon.word_votes`). The other lists only veto: a Russian, Spanish or
+Persian word the Mongolian, Tagalog or Urdu list holds too gives no vote. Only texts of at most
 :data:`MAX_WORDS` words are looked up (the gap to lingua is on words and pairs; sentences are
-fastText's). Each list is held as a sorted array of the words' hashes (8 bytes a word: ≈ 10 MB
-for the 1.3 M words of all seven), built on the first text of its script.
+fastText's). A script's lists are one sorted array of the words' hashes with a byte of
+language bits beside each (9 bytes a word; ≈ 2 M words in all), built on the first text of
+that script.
 """
 
 from __future__ import annotations
 
 import gzip
 import heapq
+import logging
 import os
 import re
 import threading
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DICTIONARIES", "MAX_WORDS", "VOTERS", "forget", "known_votes", "search_dirs"]
 
-# Per script: Duta code -> hunspell dictionary name (``<name>.dic``).
+# Per script: Duta code -> list name (``<name>.dic``, ``<name>.dic.gz`` or aspell's
+# ``<name>.cwl.gz``).
 DICTIONARIES: dict[str, dict[str, str]] = {
     "Latn": {"fil": "tl", "en": "en_US", "es": "es_ES"},
     "Cyrl": {"mn": "mn_MN", "kk": "kk_KZ", "ru": "ru_RU", "uk": "uk_UA", "bg": "bg_BG"},
     "Deva": {"mr": "mr", "ne": "ne_NP", "hi": "hi_IN"},
+    "Arab": {"ur": "ur_wordfreq", "fa": "fa-common", "ar": "ar"},
 }
 # The languages a dictionary may vote for; the others' lists only veto.
-VOTERS = frozenset({"fil", "mn", "kk", "mr", "ne", "hi"})
+VOTERS = frozenset({"fil", "mn", "kk", "mr", "ne", "hi", "ur"})
 MAX_WORDS = 3
 # The letters each voter writes: a text with another letter gets no vote (Ənənəvi Çin dili is
 # Azerbaijani whatever the Tagalog list says of "dili"; Tatar's җ, Kyrgyz's ң are not Mongolian).
@@ -62,6 +72,8 @@ NEEDED: dict[str, frozenset[str]] = {
 # in 67 of 107 Sanskrit texts, 1 of 210 Hindi, 2 of 210 Marathi, no Nepali one.
 _SANSKRIT = re.compile("[\u0903\u093d]|[\u0915-\u0939\u0958-\u095f]\u0902(?![\u0900-\u097f])")
 _ENV = "DUTA_HUNSPELL_DIRS"
+# Lists shipped with Duta (built by tests/data/langid/build_lexicons.py), looked in first.
+_SHIPPED = Path(__file__).parent / "data"
 _DEFAULT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell", "/usr/share/aspell")
 
 
@@ -116,7 +128,9 @@ def _read(path: Path) -> array[int]:
     count; ``/`` starts the affix flags) or an aspell ``.cwl.gz`` list (:func:`_aspell_words`).
     Words are lower-cased and NFC-normalised, as :mod:`duta.langid` reads text."""
     hashes: set[int] = set()
-    lines = _aspell_words(path) if path.name.endswith(".cwl.gz") else _dic_words(path)
+    lines: Iterable[str] = (
+        _aspell_words(path) if path.name.endswith(".cwl.gz") else _dic_words(path)
+    )
     for line in lines:
         word = line.split("/", 1)[0].strip().lower()
         if word and not word.startswith("#"):
@@ -125,7 +139,8 @@ def _read(path: Path) -> array[int]:
 
 
 def _dic_words(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8", errors="replace") as lines:
+    opened = gzip.open if path.suffix == ".gz" else open
+    with opened(path, "rt", encoding="utf-8", errors="replace") as lines:
         next(lines, None)
         yield from lines
 
@@ -153,13 +168,14 @@ def _aspell_words(path: Path) -> list[str]:
         while i < size and data[i] >= 0x20:
             i += 1
         previous = previous[:shared] + data[start:i]
-        words.append(previous.decode("utf-8", errors="replace"))
+        if previous:  # the list ends with an empty entry before 0x1F 0xFF
+            words.append(previous.decode("utf-8", errors="replace"))
     return words
 
 
 def _find(name: str) -> Path | None:
-    for folder in search_dirs():
-        for path in (folder / f"{name}.dic", folder / f"{name}.cwl.gz"):
+    for folder in (_SHIPPED, *search_dirs()):
+        for path in (folder / f"{name}.dic", folder / f"{name}.dic.gz", folder / f"{name}.cwl.gz"):
             if path.is_file():
                 return path
     return None
@@ -175,13 +191,17 @@ def _lexicon(script: str) -> _Lexicon | None:
         return _loaded[script]
     with _lock:
         if script not in _loaded:
-            lists = {}
-            for code, name in DICTIONARIES.get(script, {}).items():
-                path = _find(name)
-                if path is not None:
-                    lists[code] = _read(path)
-            # Rivals alone vote for no one.
-            _loaded[script] = _Lexicon(lists) if VOTERS & lists.keys() else None
+            paths = {code: _find(name) for code, name in DICTIONARIES.get(script, {}).items()}
+            found = {code: path for code, path in paths.items() if path is not None}
+            # All of a script's lists or none: a voter without its rivals' vetoes would vote
+            # for their words too.
+            if paths and len(found) == len(paths):
+                _loaded[script] = _Lexicon({code: _read(path) for code, path in found.items()})
+            else:
+                if found:
+                    missing = sorted(DICTIONARIES[script][c] for c in paths.keys() - found.keys())
+                    logger.info("%s word lists not used: %s missing", script, ", ".join(missing))
+                _loaded[script] = None
     return _loaded[script]
 
 

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: up test install install-convert protos system-deps check format bench reliability soak clean
 SOAK_MINUTES ?= 10
 HUNSPELL_DEBS := myspell-tl hunspell-mn hunspell-kk hunspell-ru hunspell-uk hunspell-bg \
-	hunspell-en-us hunspell-es aspell-mr hunspell-ne hunspell-hi hunspell-ar aspell-fa
+	hunspell-en-us hunspell-es hunspell-tr aspell-mr hunspell-ne hunspell-hi hunspell-ar aspell-fa
 
 # torch for the `convert` extra (`duta models convert` and its test; never needed to serve):
 # the CPU build. Where no CPU wheel is at hand locally, use

@@ -40,6 +40,7 @@ KNOWN = [
     ("मुलगा", "mr", "hi"),  # boy
     ("कुखुरा", "ne", "hi"),  # hen
     ("غیرملکیوں", "ur", "pa-Arab"),  # (of) foreigners: Urdu's list, not Punjabi
+    ("kitap", "tr", "fil"),  # book
     ("پذیرائی", "ur", "pa-Arab"),  # welcome
 ]
 
@@ -77,8 +78,9 @@ def test_european_words_keep_their_language(detector: Detector, text: str, expec
 
 
 def test_votes_go_to_the_list_that_knows_strictly_more() -> None:
-    assert known_votes(["paaralan"], "Latn") == {"fil": 1}
-    assert known_votes(["malinis", "na", "tubig"], "Latn")["fil"] >= 2
+    # 4 votes a word from the spell-checking lists of Tagalog, Mongolian, Kazakh; 3 otherwise.
+    assert known_votes(["paaralan"], "Latn") == {"fil": 4}
+    assert known_votes(["malinis", "na", "tubig"], "Latn")["fil"] >= 8
     assert known_votes(["problema"], "Latn") == {}  # Spanish's list knows it too
     assert known_votes(["музей"], "Cyrl") == {}  # Russian's too
     assert known_votes(["kapitbahay"] * 4, "Latn") == {}  # longer than MAX_WORDS: not looked up
@@ -90,14 +92,14 @@ def test_a_voter_needs_its_letters() -> None:
     assert known_votes(["ənənəvi", "çin", "dili"], "Latn") == {}
     # Kazakh's list knows көру (to see); without і ғ қ ұ it may be Tatar or Kyrgyz.
     assert known_votes(["көру"], "Cyrl") == {}
-    assert known_votes(["тіл"], "Cyrl") == {"kk": 1}
+    assert known_votes(["тіл"], "Cyrl") == {"kk": 4}
     # Nepali's list holds bare consonant words Hindi writes too (गजब, खत): a vowel sign needed.
     assert known_votes(["गजब"], "Deva") == {}
-    assert known_votes(["कुखुरा"], "Deva") == {"ne": 1}
+    assert known_votes(["कुखुरा"], "Deva") == {"ne": 3}
 
 
 def test_sanskrit_marks_give_no_vote() -> None:
-    assert known_votes(["मुलगा"], "Deva") == {"mr": 1}
+    assert known_votes(["मुलगा"], "Deva") == {"mr": 3}
     assert known_votes(["यस्य", "बुद्धिर्बलं"], "Deva") == {}  # anusvara after a consonant
     assert known_votes(["रामः"], "Deva") == {}  # visarga
 
@@ -108,13 +110,16 @@ def test_dic_files_are_read_as_hunspell_writes_them(
     (tmp_path / "tl.dic").write_text("3\nBahay/AB\n# a comment\nkain\n", encoding="utf-8")
     (tmp_path / "en_US.dic").write_text("2\nkain\nhouse/S\n", encoding="utf-8")
     (tmp_path / "es_ES.dic").write_text("1\ncasa/S\n", encoding="utf-8")
+    (tmp_path / "tr_TR.dic").write_text("2\nev\npochta\n", encoding="utf-8")
     monkeypatch.setenv("DUTA_HUNSPELL_DIRS", str(tmp_path))
     dictionaries.forget()
     try:
-        assert known_votes(["bahay"], "Latn") == {"fil": 1}  # lower-cased, flags cut
+        assert known_votes(["bahay"], "Latn") == {"fil": 4}  # lower-cased, flags cut
         assert known_votes(["kain"], "Latn") == {}  # English's list vetoes
         assert known_votes(["house"], "Latn") == {}  # English votes for no one
         assert known_votes(["casa", "bahay"], "Latn") == {}  # one each: no strict winner
+        assert known_votes(["ev"], "Latn") == {"tr": 3}
+        assert known_votes(["pochta"], "Latn") == {}  # Uzbek's ch: no Turkish vote
         assert known_votes(["бул"], "Cyrl") == {}  # no Cyrillic list here
     finally:
         monkeypatch.undo()

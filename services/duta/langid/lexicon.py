@@ -154,5 +154,5 @@ def word_votes(text: str, script: str) -> dict[str, float]:
     if script == "Deva" and "ळ" in text:
         votes["mr"] = votes.get("mr", 0) + 1
     for code, n in known_votes(tokens, script).items():
-        votes[code] = votes.get(code, 0) + 3 * n
+        votes[code] = votes.get(code, 0) + n
     return {code: _WEIGHT ** min(n, 4) for code, n in votes.items()}

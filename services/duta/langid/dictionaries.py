@@ -95,15 +95,26 @@ def search_dirs() -> list[Path]:
     return [Path(p) for p in (value.split(os.pathsep) if value else _DEFAULT_DIRS) if p]
 
 
+# Hashes are signed 64-bit: the top bits, shifted to 0.._BUCKETS-1, pick a bucket.
+_BUCKET_BITS = 16
+_BUCKETS = 1 << _BUCKET_BITS
+_SHIFT = 64 - _BUCKET_BITS
+_OFFSET = _BUCKETS // 2
+
+
 class _Lexicon:
     """The word lists of one script as one sorted array of the words' hashes (process-salted,
     built each run) and, beside it, a bit mask of the languages whose list holds the word: one
-    binary search a word, whatever the number of lists."""
+    binary search a word, whatever the number of lists, within the slice of hashes that share
+    its top :data:`_BUCKET_BITS` bits (≈ 5 comparisons instead of 21: bisect on an array boxes
+    every value it compares)."""
 
-    __slots__ = ("_codes", "_hashes", "_masks", "_size")
+    __slots__ = ("_codes", "_hashes", "_masks", "_starts", "code_of", "voters")
 
     def __init__(self, lists: dict[str, array[int]]) -> None:
         self._codes = tuple(lists)
+        self.code_of = {1 << bit: code for bit, code in enumerate(self._codes)}
+        self.voters = sum(bit for bit, code in self.code_of.items() if code in VOTERS)
         # A streaming merge of the sorted lists (a dict of every word would take ≈ 100 MB).
         runs = [_tagged(lists[code], 1 << bit) for bit, code in enumerate(self._codes)]
         hashes, masks = array("q"), array("B")
@@ -113,7 +124,14 @@ class _Lexicon:
             else:
                 hashes.append(key)
                 masks.append(bit)
-        self._hashes, self._masks, self._size = hashes, masks, len(hashes)
+        self._hashes, self._masks = hashes, masks
+        # _starts[b]: the first index of a hash in bucket b or later (b = top bits + offset).
+        starts = array("q", [0] * (_BUCKETS + 1))
+        for key in hashes:
+            starts[(key >> _SHIFT) + _OFFSET + 1] += 1
+        for b in range(_BUCKETS):
+            starts[b + 1] += starts[b]
+        self._starts = starts
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -122,11 +140,13 @@ class _Lexicon:
     def masks(self, tokens: list[str]) -> list[int]:
         """Per token, the bit mask of the lists that hold it (bit i: ``codes[i]``)."""
         out = []
-        hashes, size = self._hashes, self._size
+        hashes, starts = self._hashes, self._starts
         for token in tokens:
             key = hash(token)
-            i = bisect_left(hashes, key)
-            out.append(self._masks[i] if i < size and hashes[i] == key else 0)
+            b = (key >> _SHIFT) + _OFFSET
+            end = starts[b + 1]
+            i = bisect_left(hashes, key, starts[b], end)
+            out.append(self._masks[i] if i < end and hashes[i] == key else 0)
         return out
 
 
@@ -217,37 +237,48 @@ def _lexicon(script: str) -> _Lexicon | None:
 
 
 def known_votes(tokens: list[str], script: str) -> dict[str, int]:
-    """Votes for the :data:`VOTERS` language whose dictionary knows strictly the most of the
-    (lower-case) ``tokens``: that many more than the next dictionary of the script."""
+    """Votes for the :data:`VOTERS` language whose list knows strictly the most of the
+    (lower-case) ``tokens``: that many more than the next list of the script, times its
+    :data:`_STRENGTH`."""
     if not tokens or len(tokens) > MAX_WORDS or script not in DICTIONARIES:
         return {}
     lexicon = _lexicon(script)
     if lexicon is None:
         return {}
     masks = lexicon.masks(tokens)
-    if not any(masks):
+    voters = lexicon.voters
+    if not any(mask & voters for mask in masks):
+        return {}  # most texts: no voter's list knows a word
+    counts: dict[int, int] = {}
+    for mask in masks:
+        while mask:
+            bit = mask & -mask
+            counts[bit] = counts.get(bit, 0) + 1
+            mask ^= bit
+    best = max(counts.values())
+    top = [bit for bit, n in counts.items() if n == best]
+    if len(top) > 1 or not top[0] & voters:
         return {}
-    best, second, winner = 0, 0, ""
-    for bit, code in enumerate(lexicon.codes):
-        n = sum(1 for mask in masks if mask >> bit & 1)
-        if n > best:
-            best, second, winner = n, best, code
-        elif n > second:
-            second = n
-    if best <= second or winner not in VOTERS:
+    winner = lexicon.code_of[top[0]]
+    if not _letters_allow(winner, tokens, script):
         return {}
+    second = max([n for bit, n in counts.items() if bit != top[0]], default=0)
+    return {winner: (best - second) * _STRENGTH.get(winner, _DEFAULT_STRENGTH)}
+
+
+def _letters_allow(winner: str, tokens: list[str], script: str) -> bool:
+    """Whether the text's letters leave the voter possible (:data:`ALPHABETS`, :data:`NEEDED`,
+    no Sanskrit mark in Devanagari, no Uzbek digraph for Turkish)."""
     letters = "".join(tokens)
     alphabet = ALPHABETS.get(winner)
     if alphabet is not None and not alphabet.issuperset(letters):
-        return {}
-    if script == "Deva" and _SANSKRIT.search(" ".join(tokens)):
-        return {}
-    if winner == "tr" and _UZBEK.search(" ".join(tokens)):
-        return {}
+        return False
     needed = NEEDED.get(winner)
     if needed is not None and needed.isdisjoint(letters):
-        return {}
-    return {winner: (best - second) * _STRENGTH.get(winner, _DEFAULT_STRENGTH)}
+        return False
+    if script == "Deva" and _SANSKRIT.search(" ".join(tokens)):
+        return False
+    return not (winner == "tr" and _UZBEK.search(" ".join(tokens)))
 
 
 def forget() -> None:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import re
 from pathlib import Path
 
 import msgpack
 
-# Languages shipped, and the rank ranges kept: [0, FUNCTION_WORDS) and [FROM_RANK, end).
-LANGUAGES = ("ur",)
+# Languages shipped (and the letters of their script), and the rank ranges kept:
+# [0, FUNCTION_WORDS) and [FROM_RANK, end).
+LANGUAGES = {"ur": re.compile("[\u0600-\u06ff\u0750-\u077f\u200c\u200d]+")}
 FUNCTION_WORDS = 150
 FROM_RANK = 12_000
 OUT = Path(__file__).resolve().parents[3] / "services" / "duta" / "langid" / "data"
@@ -36,11 +38,18 @@ def ranked(path: Path) -> list[str]:
         return [w for band in msgpack.unpackb(f.read(), raw=False)[1:] for w in band]
 
 
-def kept(words: list[str]) -> list[str]:
+def kept(words: list[str], script: re.Pattern[str]) -> list[str]:
     """Ranks below FUNCTION_WORDS and from FROM_RANK on, less any word that also stands at a
-    rank between (a word listed twice)."""
+    rank between (a word listed twice), and words written in the language's script only (the
+    list is read for text of that script; wordfreq's Urdu list holds English words too)."""
     between = set(words[FUNCTION_WORDS:FROM_RANK])
-    return sorted({w for w in words[:FUNCTION_WORDS] + words[FROM_RANK:] if w not in between})
+    return sorted(
+        {
+            w
+            for w in words[:FUNCTION_WORDS] + words[FROM_RANK:]
+            if w not in between and script.fullmatch(w)
+        }
+    )
 
 
 def main() -> None:
@@ -48,8 +57,8 @@ def main() -> None:
     parser.add_argument("unpacked", type=Path, help="folder with the unpacked wordfreq wheel")
     args = parser.parse_args()
     data = args.unpacked / "wordfreq" / "wordfreq" / "data"
-    for lang in LANGUAGES:
-        words = kept(ranked(data / f"small_{lang}.msgpack.gz"))
+    for lang, script in LANGUAGES.items():
+        words = kept(ranked(data / f"small_{lang}.msgpack.gz"), script)
         text = f"{len(words)}\n" + "".join(f"{w}\n" for w in words)
         target = OUT / f"{lang}_wordfreq.dic.gz"
         # mtime=0: the same bytes on every run.

@@ -35,7 +35,6 @@ import contextlib
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,7 +88,7 @@ def _peak_mb(reset: bool = False) -> float:
 
 
 def bench_raw(bundle, sentences, args, threads, profile: Path | None):
-    """Raw translate_batch at each batch size: (best row, idle latency ms, same-in-flight row)."""
+    """Raw translate_batch at each batch size: (best row, same-in-flight row, peak MB)."""
     inter, intra = threads
     translator = ctranslate2.Translator(
         str(bundle.path), device="cpu", compute_type="int8", inter_threads=inter,
@@ -109,13 +108,6 @@ def bench_raw(bundle, sentences, args, threads, profile: Path | None):
         print(f"  raw batch {size:>3}: {rate:8.0f} target tokens/s", file=sys.stderr)
         if rate > best:
             best, best_size, best_peak = rate, size, _peak_mb()
-    latencies = []
-    for sentence in tokens[: args.idle_calls]:
-        time.sleep(load.IDLE_GAP)  # the same idle gap as the worker's latency calls
-        started = time.perf_counter()
-        translator.translate_batch([sentence], **opts)
-        latencies.append(time.perf_counter() - started)
-    latency = statistics.median(latencies) * 1000
     # The same number of sentences in flight as the worker's clients, spread over the replicas.
     share = max(1, args.clients // inter)
     profiler = Profiler(os.getpid(), profile / "raw.txt") if profile else None
@@ -132,10 +124,25 @@ def bench_raw(bundle, sentences, args, threads, profile: Path | None):
     same = sum(len(r.hypotheses[0]) for r in results) / seconds
     del translator
     note = f"best batch {best_size} per replica, peak RSS {best_peak:.0f} MB"
-    best_row = Row("raw CTranslate2", best, latency, note)
+    best_row = Row("raw CTranslate2", best, None, note)  # idle latency: `raw_idle_call`
     same_row = Row(f"raw CTranslate2, {args.clients} in flight", same, None, f"batch {share}")
     same_row.per_core = same_per_core
-    return best_row, latency, same_row, best_peak
+    return best_row, same_row, best_peak
+
+
+def raw_idle_call(model: Path, sentences: list[str], args, threads):
+    """One raw translate_batch of sentence i, for idle latency measured in turns with the
+    worker's (`worker_load.idle_latency`): the same moments of a shared machine for both."""
+    bundle = open_model_dir(model)
+    translator = ctranslate2.Translator(
+        str(model), device="cpu", compute_type="int8", inter_threads=threads[0],
+        intra_threads=threads[1],
+    )  # fmt: skip
+    tokens, _ = bundle.encode(sentences, "zh", "en")
+    opts = {"beam_size": args.beam, "max_decoding_length": args.out,
+            "min_decoding_length": args.out}  # fmt: skip
+    translator.translate_batch(tokens[:1], **opts)  # warm up
+    return lambda i: translator.translate_batch([tokens[i]], **opts)
 
 
 def _cores(cores: list[float]) -> str:
@@ -150,7 +157,8 @@ def router_callers(sizes: list[int], clients: int) -> list[int]:
 
 
 def run_batching(model: Path, sentences, long_sentences, args, threads):
-    """The batching worker, phase by phase: (phases, idle latency ms, RSS after load)."""
+    """The batching worker, phase by phase: (phases, (worker, raw) idle latency ms, RSS
+    after load)."""
     env = {"DUTA_WORKER_BEAM_SIZE": str(args.beam), "DUTA_WORKER_BATCHING": "true"}
     env |= dict(item.split("=", 1) for item in args.worker_env)
     worker = load.WorkerProcess(model, threads, env)
@@ -185,7 +193,10 @@ def run_batching(model: Path, sentences, long_sentences, args, threads):
         )
         time.sleep(1.0)  # the worker is idle now: it gives its freed memory back
         burst.after_mb = worker.rss_mb()
-        latency = asyncio.run(load.idle_latency(address, sentences, args.idle_calls, beam, out))
+        raw = raw_idle_call(model, sentences, args, threads)
+        latency = asyncio.run(
+            load.idle_latency(address, sentences, args.idle_calls, beam, out, raw)
+        )
         return [one, mixed, burst], latency, loaded
     finally:
         worker.stop()
@@ -272,34 +283,19 @@ def main() -> None:
         model_mb = (model / "model.bin").stat().st_size / 2**20
         sentences = make_sentences(bundle, args.sentences, args.length)
         long_sentences = make_sentences(bundle, 64, args.long_length, seed=1)
-        raw, raw_latency, raw_same, raw_peak = bench_raw(
-            bundle, sentences, args, threads, args.profile
+        raw, raw_same, raw_peak = bench_raw(bundle, sentences, args, threads, args.profile)
+        phases, (latency, raw.latency_ms), loaded = run_batching(
+            model, sentences, long_sentences, args, threads
         )
-        phases, latency, loaded = run_batching(model, sentences, long_sentences, args, threads)
         naive = run_naive(model, sentences, args, threads)
         hf = bench_hf(args, threads[0] * max(1, threads[1]))
-    _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phases, latency,
+    _report(args, threads, model_mb, raw, raw_same, raw_peak, phases, latency,
             loaded, naive, hf)  # fmt: skip
 
 
-def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phases, latency,
-            loaded, naive, hf) -> None:  # fmt: skip
+def _print_phases(args, model_mb: float, phases, naive: load.Phase) -> None:
+    """The per-phase table: rates, latency percentiles, batches, busy share, RSS."""
     one, mixed, burst = phases
-    rows = [raw, raw_same, Row(f"worker, {args.clients} clients", one.tokens_per_s, latency),
-            Row(f"worker, {mixed.name}", mixed.tokens_per_s),
-            Row(naive.name, naive.tokens_per_s, None, "batching off")]  # fmt: skip
-    if hf is not None:
-        rows.append(hf)
-    print(
-        f"opus-mt-zh-en shape, int8, model.bin {model_mb:.0f} MB; {args.length} tokens in, "
-        f"{args.out} out; beam {args.beam}; inter_threads {threads[0]} × intra_threads "
-        f"{threads[1]}; {os.cpu_count()} CPUs"
-    )
-    print(f"{'setup':<36} {'target tok/s':>12} {'idle latency ms':>16}  note")
-    for row in rows:
-        cell = f"{row.latency_ms:.0f}" if row.latency_ms is not None else "-"
-        print(f"{row.name:<36} {row.tokens_per_s:>12.0f} {cell:>16}  {row.note}")
-    print(f"worker RSS over the model: {loaded - model_mb:.0f} MB loaded; per phase:")
     print(f"{'phase':<36} {'tok/s':>6} {'whole':>6} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
           f"{'batch':>6} {'busy':>5} {'peak MB':>7} {'after MB':>8}")  # fmt: skip
     for phase in (one, mixed, burst, naive):
@@ -318,6 +314,27 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
         )
     if one.profile:
         print(f"  worker profile ({one.name}): {one.profile}")
+
+
+def _report(args, threads, model_mb, raw, raw_same, raw_peak, phases, latency,
+            loaded, naive, hf) -> None:  # fmt: skip
+    one, mixed, burst = phases
+    rows = [raw, raw_same, Row(f"worker, {args.clients} clients", one.tokens_per_s, latency),
+            Row(f"worker, {mixed.name}", mixed.tokens_per_s),
+            Row(naive.name, naive.tokens_per_s, None, "batching off")]  # fmt: skip
+    if hf is not None:
+        rows.append(hf)
+    print(
+        f"opus-mt-zh-en shape, int8, model.bin {model_mb:.0f} MB; {args.length} tokens in, "
+        f"{args.out} out; beam {args.beam}; inter_threads {threads[0]} × intra_threads "
+        f"{threads[1]}; {os.cpu_count()} CPUs"
+    )
+    print(f"{'setup':<36} {'target tok/s':>12} {'idle latency ms':>16}  note")
+    for row in rows:
+        cell = f"{row.latency_ms:.0f}" if row.latency_ms is not None else "-"
+        print(f"{row.name:<36} {row.tokens_per_s:>12.0f} {cell:>16}  {row.note}")
+    print(f"worker RSS over the model: {loaded - model_mb:.0f} MB loaded; per phase:")
+    _print_phases(args, model_mb, phases, naive)
     print(f"raw CTranslate2's own peak RSS at its best batch: {raw_peak - model_mb:.0f} MB "
           "over the model (this process, which also imports grpc)")  # fmt: skip
     extra = f" worker/hf={one.tokens_per_s / hf.tokens_per_s:.1f}" if hf is not None else ""
@@ -325,16 +342,18 @@ def _report(args, threads, model_mb, raw, raw_same, raw_latency, raw_peak, phase
     # Target tokens per CPU-second (all the worker's threads; raw's): what the wall-clock
     # ratio becomes when the two got different shares of a machine others share too.
     per_core = one.whole_per_s / max(sum(one.threads), 1e-9) / max(raw_same.per_core, 1e-9)
+    # No server beats raw CTranslate2's best batch: raw/naive is what worker/naive can reach.
     print(f"worker/raw_same_in_flight={same:.2f} router_shaped/raw="
           f"{mixed.tokens_per_s / raw.tokens_per_s:.2f} "
-          f"worker/raw_same_in_flight_per_cpu_second={per_core:.2f}{extra}")  # fmt: skip
+          f"worker/raw_same_in_flight_per_cpu_second={per_core:.2f}{extra} "
+          f"raw/naive={raw.tokens_per_s / naive.tokens_per_s:.1f}")  # fmt: skip
     p50, p99 = one.tail()
     rss = one.peak_mb - model_mb
     print(
         f"worker/raw={one.tokens_per_s / raw.tokens_per_s:.2f} "
         f"worker/raw_same_in_flight={same:.2f} "
         f"worker/naive={one.tokens_per_s / naive.tokens_per_s:.1f} "
-        f"idle_latency/raw={latency / raw_latency:.2f} rss_over_model_mb={rss:.0f} "
+        f"idle_latency/raw={latency / raw.latency_ms:.2f} rss_over_model_mb={rss:.0f} "
         f"p99/p50={p99 / max(p50, 1e-9):.2f}"
     )
 

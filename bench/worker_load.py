@@ -174,18 +174,30 @@ def steady(marks: list[tuple[float, int]], callers: int) -> float | None:
     return (high[1] - low[1]) / (high[0] - low[0])
 
 
-async def idle_latency(address: str, sentences: list[str], calls: int, beam: int, out: int):
-    """Median milliseconds of one sentence on an otherwise idle worker."""
+async def idle_latency(
+    address: str, sentences: list[str], calls: int, beam: int, out: int, raw=None
+) -> tuple[float, float | None]:
+    """Median milliseconds of one sentence on an otherwise idle worker, and — when `raw`
+    (a blocking call of raw CTranslate2 on sentence i) is given — of the same sentence in raw
+    CTranslate2, in turns with the worker's calls: the ratio is then measured at the same
+    moments of a machine others share, not minutes apart."""
     async with grpc.aio.insecure_channel(address) as channel:
         stub = worker_pb2_grpc.WorkerStub(channel)
         await stub.Translate(request(sentences[:1], beam, out))
-        latencies = []
-        for sentence in sentences[:calls]:
+        latencies: list[float] = []
+        raw_latencies: list[float] = []
+        for i, sentence in enumerate(sentences[:calls]):
             await asyncio.sleep(IDLE_GAP)
             started = time.perf_counter()
             await stub.Translate(request([sentence], beam, out))
             latencies.append(time.perf_counter() - started)
-        return statistics.median(latencies) * 1000
+            if raw is not None:
+                await asyncio.sleep(IDLE_GAP)
+                started = time.perf_counter()
+                raw(i)
+                raw_latencies.append(time.perf_counter() - started)
+        raw_ms = statistics.median(raw_latencies) * 1000 if raw_latencies else None
+        return statistics.median(latencies) * 1000, raw_ms
 
 
 def run_phase(worker: WorkerProcess, name: str, load, replicas: int, profile: Path | None):

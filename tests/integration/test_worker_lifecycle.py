@@ -83,6 +83,15 @@ def test_a_broken_model_dir_fails_at_start_with_the_reason(demo_models, tmp_path
     assert str(expected.value) in stderr
 
 
+def _zh_request(sentences: int, **options: int) -> worker_pb2.WorkerTranslateRequest:
+    return worker_pb2.WorkerTranslateRequest(
+        sentences=["今天天气很好。我们明天去北京吧。"] * sentences,
+        source_language="zh-Hans",
+        target_language="en",
+        options=worker_pb2.DecodingOptions(**options),
+    )
+
+
 def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None:
     port, metrics_port = free_port(), free_port()
     process = serve(
@@ -98,14 +107,7 @@ def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None
         wait_serving(address, 60, process)
         with grpc.insecure_channel(address) as channel:
             stub = worker_pb2_grpc.WorkerStub(channel)
-            request = worker_pb2.WorkerTranslateRequest(
-                sentences=["今天天气很好。我们明天去北京吧。"] * 32,
-                source_language="zh-Hans",
-                target_language="en",
-                options=worker_pb2.DecodingOptions(
-                    beam_size=1, max_decoding_length=256, min_decoding_length=256
-                ),
-            )
+            request = _zh_request(32, beam_size=1, max_decoding_length=256, min_decoding_length=256)
             finished: list[float] = []
             lock = threading.Lock()
 
@@ -113,14 +115,7 @@ def test_sigterm_under_load_finishes_every_accepted_request(demo_models) -> None
                 with lock:
                     finished.append(time.monotonic())
 
-            probe = stub.Translate(
-                worker_pb2.WorkerTranslateRequest(
-                    sentences=request.sentences[:1],
-                    source_language="zh-Hans",
-                    target_language="en",
-                    options=worker_pb2.DecodingOptions(max_decoding_length=1),
-                )
-            )
+            probe = stub.Translate(_zh_request(1, max_decoding_length=1))
             calls = [stub.Translate.future(request, timeout=120) for _ in range(24)]
             for call in calls:
                 call.add_done_callback(record)

@@ -120,6 +120,12 @@ async def next_wait(clock: FakeClock) -> float:
     return until
 
 
+async def past_the_wait(clock: FakeClock) -> None:
+    """Moves the clock to the end of the batcher's next timed wait (for a caller it just
+    answered, who in these tests never calls again)."""
+    clock.advance(await next_wait(clock) - clock.time)
+
+
 def test_an_idle_worker_starts_a_lone_sentence_at_once() -> None:
     async def test(batcher, clock, executor):
         pending = call(batcher, "a")
@@ -136,6 +142,7 @@ def test_calls_queued_while_busy_share_one_batch_and_get_their_own_results() -> 
         running = await executor.jobs.get()
         later = [call(batcher, f"s{i}") for i in range(20)]
         running.run()
+        await past_the_wait(clock)
         shared = await executor.jobs.get()
         shared.run()
         results = await asyncio.gather(*later)
@@ -165,6 +172,28 @@ def test_a_free_replica_waits_for_its_share_at_most_max_wait() -> None:
         return one.batch, late.batch
 
     assert run(test, slots=2) == (["a0", "a1", "a2", "a3"], ["late"])
+
+
+def test_callers_a_batch_answered_are_expected_back_before_the_next_batch_forms() -> None:
+    # Both replicas end at once with a straggler queued. The answered callers must count as
+    # work in flight when the freed replicas plan; planning before they are counted started
+    # the straggler alone (a batch of one, then the callers in another), which is what cut
+    # the 32-client runs' batches to 14 of 16 and doubled their tail.
+    async def test(batcher, clock, executor):
+        first = call(batcher, *(f"a{i}" for i in range(4)))
+        second = call(batcher, *(f"b{i}" for i in range(4)))
+        one, two = await executor.jobs.get(), await executor.jobs.get()
+        call(batcher, "s")  # a straggler, queued while both replicas run
+        one.run()
+        two.run()
+        await asyncio.gather(first, second)
+        assert executor.jobs.empty()  # waiting for the answered callers, not running "s"
+        call(batcher, *(f"c{i}" for i in range(4)))  # one caller's next call
+        return (await executor.jobs.get()).batch
+
+    # Nine sentences in flight (the straggler, four back, four expected): a share is five
+    # sentences' cost rounded down to whole sentences, the straggler first (FIFO).
+    assert run(test, slots=2, max_wait=3600.0) == ["s", "c0", "c1", "c2"]
 
 
 def test_batches_respect_the_cost_budget_and_never_mix_options() -> None:
@@ -214,6 +243,7 @@ def test_cancelled_and_expired_sentences_are_never_computed() -> None:
         cancelled.cancel()
         clock.advance(1.0)
         first.run()
+        await past_the_wait(clock)
         second = await executor.jobs.get()
         second.run()
         await asyncio.gather(held, kept)
@@ -280,6 +310,7 @@ def test_memory_is_released_when_the_worker_goes_idle_and_not_before() -> None:
         second = call(batcher, "b")
         one.run()  # "b" is queued: not idle yet
         await first
+        await past_the_wait(clock)
         two = await executor.jobs.get()
         assert not released.is_set()
         two.run()

@@ -217,18 +217,25 @@ def simulate(
                     out.latencies[item.call.sentences].append(now - item.call.sent)
                     if left[item.call.client]:
                         send(item.call.client, now + slow * rng.uniform(0.0005, 0.008))
-        while schedule.running < slots:
-            plan = schedule.plan(now)
-            if not plan.batch:
-                if plan.wake is not None:
-                    heapq.heappush(events, (plan.wake, next(order), "wake", None))
-                break
-            seconds = slow * (0.1 + 0.025 * len(plan.batch))
-            out.batches.append(len(plan.batch))
-            out.busy += seconds
-            heapq.heappush(events, (now + seconds, next(order), "done", plan.batch))
+        for batch, at in _start_batches(schedule, now, out, slow):
+            heapq.heappush(events, (at, next(order), "done" if batch else "wake", batch))
         out.end = now
     return out
+
+
+def _start_batches(schedule: Schedule, now: float, out: Outcome, slow: float):
+    """(batch, when it ends) for each batch the free replicas start now, then ([], when to
+    plan again) if the schedule says to wait."""
+    while schedule.running < schedule.slots:
+        plan = schedule.plan(now)
+        if not plan.batch:
+            if plan.wake is not None:
+                yield [], plan.wake
+            return
+        seconds = slow * (0.1 + 0.025 * len(plan.batch))
+        out.batches.append(len(plan.batch))
+        out.busy += seconds
+        yield plan.batch, now + seconds
 
 
 def test_32_one_sentence_callers_settle_into_full_batches_with_an_even_tail() -> None:

@@ -64,7 +64,7 @@ class MonotonicClock:
 
 @dataclass(eq=False)
 class _Call:
-    """The sentences of one call still to be answered."""
+    """One call's sentences: how many are still to be answered, and their cost."""
 
     remaining: int
     cost: int = 0
@@ -253,10 +253,6 @@ class Batcher:
         return min(30.0, max(0.05, seconds))
 
     def _on_done(self, item: Pending, future: asyncio.Future[Hypothesis]) -> None:
-        item.call.remaining -= 1
-        if item.call.remaining == 0 and not future.cancelled() and not future.exception():
-            # Answered: its caller may well send its next call at once.
-            self._schedule.answered(item.call.cost, self.clock.now())
         self._inflight_tokens -= item.n_tokens
         self._inflight_sentences -= 1
         metrics.INFLIGHT_TOKENS.labels(self.model_id).set(self._inflight_tokens)
@@ -338,20 +334,34 @@ class Batcher:
             for item in batch:
                 if not item.future.done():
                     item.future.set_exception(exc)
-            return
+            alive, hyps = [], []
+        else:
+            self._settle(batch, alive, hyps)
         finally:
+            # The calls just answered are counted (in `_settle`, not in a future's callback)
+            # before the replica counts as free: a batcher loop that plans in between would
+            # see neither these sentences running nor their callers expected back, and start
+            # a straggler on its own.
             self._schedule.finished(batch, seconds)
             self._work.set()
             self._release_if_idle()
+        if alive:
+            self._record(alive, hyps, seconds)
+
+    def _settle(self, batch: list[Pending], alive: list[Pending], hyps: list[Hypothesis]) -> None:
+        """Answers a computed batch's callers; its items not computed are dropped."""
         computed = {id(item) for item in alive}
         for item in batch:
             if id(item) not in computed:
                 self._drop(item, "cancelled" if item.future.done() else "deadline")
+        now = self.clock.now()
         for item, hyp in zip(alive, hyps, strict=True):
-            if not item.future.done():
-                item.future.set_result(hyp)
-        if alive:
-            self._record(alive, hyps, seconds)
+            if item.future.done():  # cancelled meanwhile
+                continue
+            item.future.set_result(hyp)
+            item.call.remaining -= 1
+            if item.call.remaining == 0:  # answered: its caller may well call again at once
+                self._schedule.answered(item.call.cost, now)
 
     def _record(self, alive: list[Pending], hyps: list[Hypothesis], seconds: float) -> None:
         lengths = [item.n_tokens for item in alive]

@@ -25,8 +25,9 @@ that script.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gzip
-import heapq
 import logging
 import os
 import re
@@ -36,6 +37,8 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +98,11 @@ def search_dirs() -> list[Path]:
     return [Path(p) for p in (value.split(os.pathsep) if value else _DEFAULT_DIRS) if p]
 
 
+_COMMENTS = re.compile("^#.*$", re.MULTILINE)
+_CHUNK_CHARS = 200_000
+_CHUNK_WORDS = 20_000
+_NONE = np.zeros(0, dtype=np.int64)
+_FLAGS = re.compile("[/\t \r].*")
 # Hashes are signed 64-bit: the top bits, shifted to 0.._BUCKETS-1, pick a bucket.
 _BUCKET_BITS = 16
 _BUCKETS = 1 << _BUCKET_BITS
@@ -111,27 +119,27 @@ class _Lexicon:
 
     __slots__ = ("_codes", "_hashes", "_masks", "_starts", "code_of", "voters")
 
-    def __init__(self, lists: dict[str, array[int]]) -> None:
+    def __init__(self, lists: dict[str, np.ndarray]) -> None:
         self._codes = tuple(lists)
         self.code_of = {1 << bit: code for bit, code in enumerate(self._codes)}
         self.voters = sum(bit for bit, code in self.code_of.items() if code in VOTERS)
-        # A streaming merge of the sorted lists (a dict of every word would take ≈ 100 MB).
-        runs = [_tagged(lists[code], 1 << bit) for bit, code in enumerate(self._codes)]
-        hashes, masks = array("q"), array("B")
-        for key, bit in heapq.merge(*runs):
-            if hashes and hashes[-1] == key:
-                masks[-1] |= bit
-            else:
-                hashes.append(key)
-                masks.append(bit)
-        self._hashes, self._masks = hashes, masks
-        # _starts[b]: the first index of a hash in bucket b or later (b = top bits + offset).
-        starts = array("q", [0] * (_BUCKETS + 1))
-        for key in hashes:
-            starts[(key >> _SHIFT) + _OFFSET + 1] += 1
-        for b in range(_BUCKETS):
-            starts[b + 1] += starts[b]
-        self._starts = starts
+        # Every list's hashes with its bit, sorted; equal hashes' bits or-ed together.
+        keys = np.concatenate([lists[code] for code in self._codes])
+        bits = np.concatenate(
+            [np.full(len(lists[code]), 1 << i, np.uint8) for i, code in enumerate(self._codes)]
+        )
+        order = np.argsort(keys, kind="stable")
+        keys, bits = keys[order], bits[order]
+        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        unique = keys[first]
+        self._hashes = array("q", unique.tobytes())
+        self._masks = array("B", np.bitwise_or.reduceat(bits, first).tobytes())
+        # _starts[b]: the index of the first hash in bucket b or later (b = top bits + offset).
+        buckets = (unique >> _SHIFT) + _OFFSET
+        counts = np.bincount(buckets, minlength=_BUCKETS)
+        self._starts = array(
+            "q", np.concatenate(([0], np.cumsum(counts))).astype(np.int64).tobytes()
+        )
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -150,30 +158,43 @@ class _Lexicon:
         return out
 
 
-def _tagged(keys: array[int], bit: int) -> Iterator[tuple[int, int]]:
-    return ((key, bit) for key in keys)
+def _read(path: Path) -> np.ndarray:
+    """A word list's hashes, unique and sorted: a hunspell ``.dic`` file's stems (the first
+    line is the count; ``/`` starts the affix flags; plain or gzip) or an aspell ``.cwl.gz``
+    list (:func:`_aspell_words`). Words are lower-cased and NFC-normalised, as
+    :mod:`duta.langid` reads text."""
+    if path.name.endswith(".cwl.gz"):
+        words = _aspell_words(path)
+        chunks: Iterable[str] = (
+            "\n".join(words[i : i + _CHUNK_WORDS]) for i in range(0, len(words), _CHUNK_WORDS)
+        )
+    else:
+        raw = path.read_bytes()
+        raw = gzip.decompress(raw) if path.suffix == ".gz" else raw
+        chunks = _chunks(raw.decode("utf-8", errors="replace").split("\n", 1)[-1])
+    hashes = np.unique(np.concatenate([_hashes(chunk) for chunk in chunks] or [_NONE]))
+    return hashes
 
 
-def _read(path: Path) -> array[int]:
-    """A word list's hashes, sorted: a hunspell ``.dic`` file's stems (the first line is the
-    count; ``/`` starts the affix flags) or an aspell ``.cwl.gz`` list (:func:`_aspell_words`).
-    Words are lower-cased and NFC-normalised, as :mod:`duta.langid` reads text."""
-    hashes: set[int] = set()
-    lines: Iterable[str] = (
-        _aspell_words(path) if path.name.endswith(".cwl.gz") else _dic_words(path)
-    )
-    for line in lines:
-        word = line.split("/", 1)[0].strip().lower()
-        if word and not word.startswith("#"):
-            hashes.add(hash(word if word.isascii() else unicodedata.normalize("NFC", word)))
-    return array("q", sorted(hashes))
+def _chunks(text: str) -> Iterator[str]:
+    """``text`` in pieces of about _CHUNK_CHARS characters, cut at line ends (a few thousand
+    words at a time: the strings of a whole list at once took ≈ 80 MB, not all given back)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _CHUNK_CHARS)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
 
 
-def _dic_words(path: Path) -> Iterator[str]:
-    opened = gzip.open if path.suffix == ".gz" else open
-    with opened(path, "rt", encoding="utf-8", errors="replace") as lines:
-        next(lines, None)
-        yield from lines
+def _hashes(chunk: str) -> np.ndarray:
+    """The hashes of a piece of a list's lines: comment lines out, then everything from a
+    line's first "/", tab or space (flags, morphology); bulk operations, ≈ 4 times faster than
+    a Python loop over the lines."""
+    if not chunk.isascii():
+        chunk = unicodedata.normalize("NFC", chunk)
+    words = _FLAGS.sub("", _COMMENTS.sub("", chunk.lower())).split("\n")
+    return np.fromiter((hash(w) for w in words if w), dtype=np.int64)
 
 
 def _aspell_words(path: Path) -> list[str]:
@@ -228,12 +249,21 @@ def _lexicon(script: str) -> _Lexicon | None:
             # for their words too.
             if paths and len(found) == len(paths):
                 _loaded[script] = _Lexicon({code: _read(path) for code, path in found.items()})
+                _trim_heap()
             else:
                 if found:
                     missing = sorted(DICTIONARIES[script][c] for c in paths.keys() - found.keys())
                     logger.info("%s word lists not used: %s missing", script, ", ".join(missing))
                 _loaded[script] = None
     return _loaded[script]
+
+
+def _trim_heap() -> None:
+    """Give the C heap's free memory back to the system (glibc's ``malloc_trim``): reading a
+    script's lists frees ≈ 50 MB of temporaries that glibc otherwise keeps (RSS 118 -> 52 MB
+    for all four scripts' lists alone). Elsewhere a no-op."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def known_votes(tokens: list[str], script: str) -> dict[str, int]:

@@ -270,15 +270,39 @@ def known_votes(tokens: list[str], script: str) -> dict[str, int]:
     """Votes for the :data:`VOTERS` language whose list knows strictly the most of the
     (lower-case) ``tokens``: that many more than the next list of the script, times its
     :data:`_STRENGTH`."""
-    if not tokens or len(tokens) > MAX_WORDS or script not in DICTIONARIES:
+    if not tokens or len(tokens) > MAX_WORDS:
         return {}
-    lexicon = _lexicon(script)
+    if script in _loaded:
+        lexicon = _loaded[script]
+    elif script in DICTIONARIES:
+        lexicon = _lexicon(script)
+    else:
+        return {}
     if lexicon is None:
         return {}
     masks = lexicon.masks(tokens)
-    voters = lexicon.voters
-    if not any(mask & voters for mask in masks):
+    union = 0
+    for mask in masks:
+        union |= mask
+    if not union & lexicon.voters:
         return {}  # most texts: no voter's list knows a word
+    if len(masks) == 1:  # one word: known to one list alone, or a tie
+        best, second, top = 1, 0, masks[0]
+        if top & (top - 1):
+            return {}
+    else:
+        best, second, top = _ranked(masks)
+        if not top & lexicon.voters:
+            return {}
+    winner = lexicon.code_of[top]
+    if not _letters_allow(winner, tokens, script):
+        return {}
+    return {winner: (best - second) * _STRENGTH.get(winner, _DEFAULT_STRENGTH)}
+
+
+def _ranked(masks: list[int]) -> tuple[int, int, int]:
+    """The most words a list knows, the next list's count, and the first list's bit (0 for a
+    tie)."""
     counts: dict[int, int] = {}
     for mask in masks:
         while mask:
@@ -287,13 +311,8 @@ def known_votes(tokens: list[str], script: str) -> dict[str, int]:
             mask ^= bit
     best = max(counts.values())
     top = [bit for bit, n in counts.items() if n == best]
-    if len(top) > 1 or not top[0] & voters:
-        return {}
-    winner = lexicon.code_of[top[0]]
-    if not _letters_allow(winner, tokens, script):
-        return {}
     second = max([n for bit, n in counts.items() if bit != top[0]], default=0)
-    return {winner: (best - second) * _STRENGTH.get(winner, _DEFAULT_STRENGTH)}
+    return best, second, top[0] if len(top) == 1 else 0
 
 
 def _letters_allow(winner: str, tokens: list[str], script: str) -> bool:

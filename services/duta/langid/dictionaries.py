@@ -3,8 +3,8 @@
 fastText and lingua read one Tagalog, Mongolian, Marathi or Urdu word by its letters; a word
 list says whether the word *is* one of the language's. Debian's spelling dictionaries hold
 lists written by people for spell checking, from no source the evaluation sets use
-(``myspell-tl``, ``hunspell-mn``, ``hunspell-kk``, ``aspell-mr``, ``hunspell-ne``, ``-hi``, and
-as rivals ``hunspell-ru``, ``-uk``, ``-bg``, ``-en-us``, ``-es``, ``-ar``, ``aspell-fa``). They
+(``myspell-tl``, ``hunspell-tr``, ``-mn``, ``-kk``, ``aspell-mr``, ``hunspell-ne``, ``-hi``,
+and as rivals ``hunspell-ru``, ``-uk``, ``-bg``, ``-en-us``, ``-es``, ``-ar``, ``aspell-fa``). They
 are read where the system installed them (``make system-deps`` does), never copied into this
 repository (GPL-2+, LGPL, MPL, LPPL...: Duta is Apache-2.0); Urdu, which Debian has no list
 for, is read from ``data/ur_wordfreq.dic.gz`` (wordfreq's ranks the evaluation sets do not
@@ -54,12 +54,13 @@ DICTIONARIES: dict[str, dict[str, str]] = {
 }
 # The languages a dictionary may vote for; the others' lists only veto.
 VOTERS = frozenset({"fil", "mn", "kk", "mr", "ne", "hi", "ur", "tr"})
+# Texts of more words are not looked up (dev.tsv, 5: Nepali +3.8, Hindi, Kyrgyz, Kurdish -0.5).
 MAX_WORDS = 3
 # Marker-word votes a known word is worth (:func:`duta.langid.lexicon.word_votes` caps a
-# language at 4: x81): 4 for the spell-checking lists of Tagalog, Mongolian and Kazakh (dev.tsv:
-# 3 -> 4 gives Tagalog +5.7, Mongolian +2.9 points, nothing lost), 3 for the others (Urdu's
-# wordfreq list holds Arabic and Kurdish words of Urdu web text, قالوا; Devanagari's lists hold
-# Sanskrit's: at 4, Arabic, Kurdish, Sanskrit -1 text each).
+# language at 4: x81): 4 for the spell-checking lists of Tagalog, Mongolian and Kazakh
+# (dev.tsv: 3 -> 4 gives Tagalog +5.7, Mongolian +2.9 points, Malay and Turkish -1 text), 3
+# for the others (Urdu's wordfreq list holds Arabic and Kurdish words of Urdu web text, قالوا;
+# Devanagari's lists hold Sanskrit's: at 4, Arabic, Kurdish, Sanskrit -1 text each).
 _STRENGTH = {"fil": 4, "mn": 4, "kk": 4}
 _DEFAULT_STRENGTH = 3
 # The letters each voter writes: a text with another letter gets no vote (Ənənəvi Çin dili is
@@ -73,7 +74,9 @@ ALPHABETS: dict[str, frozenset[str]] = {
 }
 # Letters a voter needs in the text: Kazakh's own і ғ қ ұ, which Tatar and Kyrgyz (no list
 # here, and much shared vocabulary) do not write (dev.tsv: Үзгәртү тарихы, турасыз бул were
-# Kazakh for its list).
+# Kazakh for its list); for Nepali a vowel sign or virama (its list holds bare consonant words
+# Hindi writes too: गजब, खत; on wordfreq's Hindi words of rank 4,000-12,000, Hindi fell 25.5 ->
+# 22.2 % without this).
 NEEDED: dict[str, frozenset[str]] = {
     "kk": frozenset("іғқұ"),
     "ne": frozenset(chr(c) for c in range(0x093E, 0x094E)),
@@ -92,17 +95,19 @@ _DEFAULT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell", "/usr/share/aspell
 
 
 def search_dirs() -> list[Path]:
-    """Where ``.dic`` files are looked for: ``$DUTA_HUNSPELL_DIRS`` (``:``-separated), else
-    the system's hunspell and myspell folders."""
+    """Where the lists are looked for after Duta's own ``data`` folder: ``$DUTA_HUNSPELL_DIRS``
+    (``:``-separated), else the system's hunspell, myspell and aspell folders."""
     value = os.environ.get(_ENV)
     return [Path(p) for p in (value.split(os.pathsep) if value else _DEFAULT_DIRS) if p]
 
 
+# Reading a list (see _read): comment lines, a line's flags or morphology, and the pieces
+# read at a time.
 _COMMENTS = re.compile("^#.*$", re.MULTILINE)
+_FLAGS = re.compile("[/\t \r].*")
 _CHUNK_CHARS = 200_000
 _CHUNK_WORDS = 20_000
 _NONE = np.zeros(0, dtype=np.int64)
-_FLAGS = re.compile("[/\t \r].*")
 # Hashes are signed 64-bit: the top bits, shifted to 0.._BUCKETS-1, pick a bucket.
 _BUCKET_BITS = 16
 _BUCKETS = 1 << _BUCKET_BITS

@@ -13,6 +13,8 @@ and the Kazakh list (2026-12-03) with ``тілі`` ("language of": Kazakh langua
 ``валлий тілі`` were Ukrainian; dev.tsv: Kazakh +3.3, nothing lost); Urdu against Punjabi in
 Shahmukhi (fastText's ``pnb``, which it reads into short Urdu: Urdu ``کچھ/دیا/کرتے`` vs
 Punjabi ``کجھ/دتا/کردے``, Punjabi ``نوں/وچ/تے/نال``; dev.tsv: Urdu +2 texts, nothing lost).
+Texts of up to three words also get the votes of word lists (:mod:`duta.langid.dictionaries`:
+a word only Tagalog's, Mongolian's, Marathi's... list knows).
 """
 
 from __future__ import annotations

@@ -148,3 +148,12 @@ def test_the_aspell_list_is_read_whole() -> None:
     assert len(words) > 60_000
     assert "आहे" in words and "मुलगा" in words
     assert all("\u0900" <= w[0] <= "\u097f" for w in words)
+
+
+def test_a_detector_reads_every_scripts_lists_before_its_first_text() -> None:
+    # On first use a script's lists take up to a second to read: a router's first Cyrillic
+    # request must not pay it.
+    dictionaries.forget()
+    Detector(ngram=False)
+    assert set(dictionaries._loaded) == set(dictionaries.DICTIONARIES)
+    assert all(dictionaries._loaded[script] is not None for script in dictionaries.DICTIONARIES)

@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: up test install install-convert protos system-deps check format bench reliability soak clean
 SOAK_MINUTES ?= 10
+HUNSPELL_DEBS := myspell-tl hunspell-mn hunspell-kk hunspell-ru hunspell-uk hunspell-bg \
+	hunspell-en-us hunspell-es hunspell-tr aspell-mr hunspell-ne hunspell-hi hunspell-ar aspell-fa
 
 # torch for the `convert` extra (`duta models convert` and its test; never needed to serve):
 # the CPU build. Where no CPU wheel is at hand locally, use
@@ -38,7 +40,7 @@ protos: $(STAMP) ## regenerate the gRPC stubs into services/duta/v1 (gitignored)
 up: $(STAMP) ## start Redis (if installed), a worker per model in ./models, the router
 	$(BIN)/duta up
 
-system-deps: ## redis-server and docker-compose (the tests need both), via apt-get as root
+system-deps: ## redis-server, docker-compose, hunspell dictionaries (the tests need them), via apt-get as root
 	@command -v redis-server >/dev/null || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			(apt-get install -y -qq redis-server >/dev/null 2>&1 || \
@@ -49,6 +51,12 @@ system-deps: ## redis-server and docker-compose (the tests need both), via apt-g
 			(apt-get install -y -qq docker-compose >/dev/null 2>&1 || \
 			 (apt-get update -qq && apt-get install -y -qq docker-compose)); \
 		else echo "docker-compose missing: install it (apt-get install docker-compose)"; exit 1; fi; }
+	@# Spelling dictionaries language ID reads as known-word evidence (duta/langid/dictionaries.py)
+	@[ -f /usr/share/hunspell/mn_MN.dic ] && [ -f /usr/share/aspell/fa-common.cwl.gz ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get install -y -qq $(HUNSPELL_DEBS) >/dev/null 2>&1 || \
+			 (apt-get update -qq && apt-get install -y -qq $(HUNSPELL_DEBS))); \
+		else echo "hunspell dictionaries missing: apt-get install $(HUNSPELL_DEBS)"; exit 1; fi; }
 
 test: $(STAMP) $(CONVERT_STAMP) system-deps ## run the whole test suite (real Redis, real servers, tiny real models)
 	$(BIN)/pytest -q

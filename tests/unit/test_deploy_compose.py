@@ -113,4 +113,15 @@ def test_dockerfile_is_multi_stage_non_root_and_exec_form() -> None:
     assert {".venv", "/models", "services/duta/v1"} <= set(ignored)
 
 
+def test_the_image_installs_the_dictionaries_language_id_reads() -> None:
+    # The router in the image must detect as the tested one does: the Makefile's
+    # HUNSPELL_DEBS (what `make system-deps` installs for the tests) are all in the image.
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    line = next(x for x in makefile.splitlines() if x.startswith("HUNSPELL_DEBS"))
+    wanted = set(line.split(":=", 1)[1].split())
+    dockerfile = DOCKERFILE.read_text().replace("\\\n", " ")
+    (install,) = [x for x in dockerfile.splitlines() if "apt-get install" in x]
+    assert wanted and wanted <= set(install.split())
+
+
 # --------------------------------------------------------------------------- Models and scaling

@@ -28,12 +28,11 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import resources
 
 import fasttext
 
-from duta.langid import disambiguate
+from duta.langid import dictionaries, disambiguate
 from duta.langid.chinese import classify_han
 from duta.langid.codes import InvalidLanguageCode, canonicalize, same_language
 from duta.langid.disambiguate import round4
@@ -56,6 +55,7 @@ from duta.langid.opinion import (
     tempered,
     without,
 )
+from duta.langid.result import Candidate, Detection, candidate, detection
 from duta.langid.scripts import SCRIPT_LANGUAGE, dominant_script, script_counts
 from duta.langid.sentences import SentenceLanguage, detect_sentences
 from duta.text.normalize import normalize_for_detection
@@ -84,62 +84,6 @@ _ENGLISH = "en"
 _NOT_URDU_LETTERS = frozenset({"fa", "ar"})
 # Texts up to this many characters are cached (see Detector's ``cache_size``).
 _CACHE_MAX_CHARS = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One possible language of a text."""
-
-    language: str
-    confidence: float
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """The result of detecting the language of one text.
-
-    Attributes:
-        language: canonical BCP-47 code (``zh-Hans``, ``zh-Hant``, ``yue``, ``ja``, ``sr-Latn``...)
-            or ``und`` when the text has no linguistic signal.
-        confidence: probability-like score in [0, 1] that ``language`` is right.
-        candidates: the top-k candidates, best first (the first is ``language``); fewer when
-            no other language is plausible at all.
-        script: ISO 15924 code of the dominant script (``Hans``, ``Hant``, ``Hani`` when Chinese
-            characters do not tell Simplified from Traditional, ``Jpan``, ``Hang``, ``Latn``...)
-            or ``""`` when the text has no letters.
-    """
-
-    language: str
-    confidence: float
-    candidates: tuple[Candidate, ...]
-    script: str
-
-
-# Results are built without the frozen dataclasses' generated __init__ (one
-# object.__setattr__ call a field: ≈ 0.3 µs a Candidate, 0.45 µs a Detection, a tenth of a
-# typical text's Python time): a bare instance, its slots filled through their descriptors.
-_new = object.__new__
-_SET_LANGUAGE = Candidate.__dict__["language"].__set__
-_SET_CONFIDENCE = Candidate.__dict__["confidence"].__set__
-_SET_FIELDS = tuple(Detection.__dict__[name].__set__ for name in Detection.__slots__)
-
-
-def _candidate(language: str, confidence: float) -> Candidate:
-    made = _new(Candidate)
-    _SET_LANGUAGE(made, language)
-    _SET_CONFIDENCE(made, confidence)
-    return made
-
-
-def _detection(candidates: tuple[Candidate, ...], script: str) -> Detection:
-    made = _new(Detection)
-    best = candidates[0]
-    set_language, set_confidence, set_candidates, set_script = _SET_FIELDS
-    set_language(made, best.language)
-    set_confidence(made, best.confidence)
-    set_candidates(made, candidates)
-    set_script(made, script)
-    return made
 
 
 _UND = Detection(UNDETERMINED, 0.0, (Candidate(UNDETERMINED, 0.0),), "")
@@ -206,6 +150,7 @@ class Detector:
         self._cached = functools.lru_cache(maxsize=cache_size)(self._detect) if cache_size else None
         self._lock = threading.Lock()
         self._ngram = NgramScorer.load() if ngram else None
+        dictionaries.preload()  # before the first request, not during it
         self.top_k = top_k
         logger.info("language-ID model loaded from %s", path)
 
@@ -260,8 +205,8 @@ class Detector:
         # ratios (the router's fallback reads the second) stay fastText's and lingua's.
         top = scored[ranked[0]] / total
         scale = disambiguate.calibrate(top, counts, script) / top / total if top else 0.0
-        candidates = tuple([_candidate(lang, round4(scored[lang] * scale)) for lang in ranked])
-        return _detection(candidates, out_script)
+        candidates = tuple([candidate(lang, round4(scored[lang] * scale)) for lang in ranked])
+        return detection(candidates, out_script)
 
     def detect_many(
         self, texts: Sequence[str], hints: Sequence[str] | None = None, top_k: int | None = None

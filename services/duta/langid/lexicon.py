@@ -13,11 +13,15 @@ and the Kazakh list (2026-12-03) with ``тілі`` ("language of": Kazakh langua
 ``валлий тілі`` were Ukrainian; dev.tsv: Kazakh +3.3, nothing lost); Urdu against Punjabi in
 Shahmukhi (fastText's ``pnb``, which it reads into short Urdu: Urdu ``کچھ/دیا/کرتے`` vs
 Punjabi ``کجھ/دتا/کردے``, Punjabi ``نوں/وچ/تے/نال``; dev.tsv: Urdu +2 texts, nothing lost).
+Texts of up to three words also get the votes of word lists (:mod:`duta.langid.dictionaries`:
+a word only Tagalog's, Mongolian's, Marathi's... list knows).
 """
 
 from __future__ import annotations
 
 import re
+
+from duta.langid.dictionaries import known_votes
 
 __all__ = ["GROUPS", "RIVALS", "word_votes"]
 
@@ -136,7 +140,8 @@ def word_votes(text: str, script: str) -> dict[str, float]:
         return {}
     votes: dict[str, int] = {}
     affixed = script in ("Deva", "Latn")
-    for token in _TOKEN.findall(text.lower()):
+    tokens = _TOKEN.findall(text.lower())
+    for token in tokens:
         codes = _LOOKUP.get(token)
         if (
             codes is None
@@ -150,4 +155,6 @@ def word_votes(text: str, script: str) -> dict[str, float]:
             votes[codes[0]] = votes.get(codes[0], 0) + 1
     if script == "Deva" and "ळ" in text:
         votes["mr"] = votes.get("mr", 0) + 1
+    for code, n in known_votes(tokens, script).items():
+        votes[code] = votes.get(code, 0) + n
     return {code: _WEIGHT ** min(n, 4) for code, n in votes.items()}

@@ -50,7 +50,7 @@ def router(loop, workers, detector, **overrides):
         workers=(WorkerEndpoint(address=workers.address(MODEL)),),
         detector_ngram=False,
         merge_max_sentence_ms=600_000,  # a loaded machine's slow calls must not turn merging off
-        **overrides,
+        **{"merge_worker_calls": True, **overrides},  # opt-in
     )
     return running_router(loop, settings, detector)
 

@@ -100,9 +100,11 @@ class RouterSettings(ServiceSettings):
         15.0, gt=0, description="A worker attempt with no answer by then is retried elsewhere."
     )
     merge_worker_calls: bool = Field(
-        True,
-        description="Concurrent calls of different requests to one pool (same languages and "
-        "beam) go out as one worker call while the pool has its share of calls in flight.",
+        False,
+        description="Opt-in: concurrent calls of different requests to one pool (same "
+        "languages and beam) go out as one worker call while the pool has its share of calls "
+        "in flight. Off by default: measured side by side it did not beat unmerged calls on a "
+        "tiny model and cost an opus-mt-sized worker 25 % more CPU (bench/README-router.md).",
     )
     worker_calls_per_replica: int = Field(
         4,

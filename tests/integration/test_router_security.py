@@ -111,6 +111,16 @@ def test_mutual_tls_from_router_to_workers(loop_thread, demo_models, detector, p
         stop_worker(loop_thread, service, servicer)
 
 
+async def _started(settings: RouterSettings, detector, routes):
+    """A router built from `settings` and the routes file `routes`, started and ready."""
+    from duta.router import build_router
+
+    router = build_router(settings, detector, config_file=routes)
+    await router.start()
+    await router.ready.wait()
+    return router
+
+
 def test_reload_under_load_adds_and_removes_pools_without_a_failed_call(
     loop_thread, workers, detector, tmp_path
 ) -> None:
@@ -120,15 +130,7 @@ def test_reload_under_load_adds_and_removes_pools_without_a_failed_call(
     settings = RouterSettings(
         host="127.0.0.1", port=0, workers=(WorkerEndpoint(address=zh),), cache_entries=0
     )
-    from duta.router import build_router
-
-    async def start():
-        router = build_router(settings, detector, config_file=routes)
-        await router.start()
-        await router.ready.wait()
-        return router
-
-    router = loop_thread.run(start())
+    router = loop_thread.run(_started(settings, detector, routes))
     failures: list[Exception] = []
     done = {"n": 0}
     running = True

@@ -126,6 +126,14 @@ def build_grpc_server(
         ],
         server,
     )
+    port = _bind(server, address, tls)
+    return GrpcService(server=server, health=health, port=port, service_names=names)
+
+
+def _bind(
+    server: grpc.aio.Server, address: str, tls: tuple[bytes, bytes, bytes | None] | None
+) -> int:
+    """Adds the listening port (TLS when `tls` is given); the port bound."""
     if tls is None:
         port = server.add_insecure_port(address)
     else:
@@ -136,7 +144,7 @@ def build_grpc_server(
         port = server.add_secure_port(address, credentials)
     if port == 0:
         raise OSError(f"cannot bind gRPC server to {address}")
-    return GrpcService(server=server, health=health, port=port, service_names=names)
+    return port
 
 
 async def serve_forever(service: GrpcService, grace: float, drain_delay: float = 0.0) -> None:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import ctranslate2
 import numpy as np
@@ -287,25 +287,24 @@ def build_demo_model(
     plan = _plan(fam, shape, src, tgt, seed)
     spec = _build_spec(plan, shape, fam, seed)
     _prepare_dir(out, overwrite)
-    # Written beside the target and renamed at the end: a crash never leaves half a model.
+    _write(out, spec, plan, _demo_metadata(model_id or out.name, fam, src, tgt, seed, plan))
+    took = time.perf_counter() - started
+    logger.info("built demo model %s (%s, %s→%s) in %.2fs", out, fam, src, tgt, took)
+    return out
+
+
+def _write(out: Path, spec: Any, plan: _Plan, metadata: ModelMetadata) -> None:
+    """Writes the model beside the empty `out` and renames it into place at the end: a crash
+    never leaves half a model."""
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     spec.save(str(partial))
     for name, data in plan.files.items():
         (partial / name).write_bytes(data)
-    write_metadata(partial, _demo_metadata(model_id or out.name, fam, src, tgt, seed, plan))
+    write_metadata(partial, metadata)
     out.rmdir()
     partial.rename(out)
-    logger.info(
-        "built demo model %s (%s, %s→%s) in %.2fs",
-        out,
-        fam,
-        src,
-        tgt,
-        time.perf_counter() - started,
-    )
-    return out
 
 
 def build_demo_models(

@@ -148,6 +148,15 @@ def _max_positions(info: ModelBinInfo) -> int | None:
     return shape[0] if shape else None
 
 
+def _check_eos(model_dir: Path, meta: ModelMetadata, config: dict[str, Any]) -> None:
+    """</s> is appended once: by Duta (`add_source_eos`) or by CTranslate2, never both."""
+    if meta.add_source_eos and bool(config.get("add_source_eos", False)):
+        raise ModelDirError(
+            f"{model_dir / METADATA_FILE}: add_source_eos is true but config.json says "
+            "CTranslate2 appends </s> itself; set add_source_eos to false"
+        )
+
+
 def open_model_dir(
     path: str | os.PathLike[str], source: str | None = None, target: str | None = None
 ) -> ModelBundle:
@@ -179,12 +188,7 @@ def open_model_dir(
         model_dir, source, target, source_vocab, config
     )
     _check_runtime_version(meta, model_dir)
-    ct2_appends_eos = bool(config.get("add_source_eos", False))
-    if meta.add_source_eos and ct2_appends_eos:
-        raise ModelDirError(
-            f"{model_dir / METADATA_FILE}: add_source_eos is true but config.json says "
-            "CTranslate2 appends </s> itself; set add_source_eos to false"
-        )
+    _check_eos(model_dir, meta, config)
     layout = LAYOUTS[meta.family]
     bundle = ModelBundle(
         path=model_dir,

@@ -105,7 +105,7 @@ class WorkerPool:
                 )
             self.available = False
         self.asked = True
-        if self.available:
+        if self.available and self.merger is not None:  # only merging needs the count
             self.replicas = await replica_count(self.endpoint, self.replicas)
         return self.available
 

@@ -19,14 +19,13 @@ if it is one of :data:`VOTERS` and the text has its letters (:data:`ALPHABETS`,
 Persian word the Mongolian, Tagalog or Urdu list holds too gives no vote. Only texts of at most
 :data:`MAX_WORDS` words are looked up (the gap to lingua is on words and pairs; sentences are
 fastText's). A script's lists are one sorted array of the words' hashes with a byte of
-language bits beside each (9 bytes a word; ≈ 2 M words in all), built on the first text of
-that script.
+language bits beside each (9 bytes a word; ≈ 2 M words in all), read when a
+:class:`~duta.langid.Detector` is made (:func:`preload`), or else on the first text of that
+script.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gzip
 import logging
 import os
@@ -39,6 +38,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+
+from duta.common import heap
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +255,9 @@ def _lexicon(script: str) -> _Lexicon | None:
             # for their words too.
             if paths and len(found) == len(paths):
                 _loaded[script] = _Lexicon({code: _read(path) for code, path in found.items()})
-                _trim_heap()
+                # Reading frees ≈ 50 MB of temporaries glibc would keep (RSS 118 -> 52 MB
+                # for all four scripts' lists alone).
+                heap.release()
             else:
                 if found:
                     missing = sorted(DICTIONARIES[script][c] for c in paths.keys() - found.keys())
@@ -268,14 +271,6 @@ def preload() -> None:
     script's lists take 0.2 s (Devanagari) to 1.2 s (Cyrillic) to read."""
     for script in DICTIONARIES:
         _lexicon(script)
-
-
-def _trim_heap() -> None:
-    """Give the C heap's free memory back to the system (glibc's ``malloc_trim``): reading a
-    script's lists frees ≈ 50 MB of temporaries that glibc otherwise keeps (RSS 118 -> 52 MB
-    for all four scripts' lists alone). Elsewhere a no-op."""
-    with contextlib.suppress(AttributeError, OSError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def known_votes(tokens: list[str], script: str) -> dict[str, int]:

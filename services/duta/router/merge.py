@@ -167,18 +167,20 @@ class CallMerger:
 
     def _dispatch(self) -> None:
         """Sends waiting calls, merged per key, oldest queue first, while there is room."""
-        while self.queues and (self._room(self.caps()) or self._slow(self.caps())):
+        while self.queues:
+            caps = self.caps()
+            if not (self._room(caps) or self._slow(caps)):
+                return
             key = next(iter(self.queues))
-            call = Call(self._take(key))
+            call = Call(self._take(key, caps))
             call.waiting = len(call.parts)
             for part in call.parts:
                 part.call = call
             self.inflight += 1
             call.task = asyncio.create_task(self._run(call, key))
 
-    def _take(self, key: Key) -> list[Part]:
+    def _take(self, key: Key, caps: Caps) -> list[Part]:
         """The oldest waiting parts of `key` that fit in one call (at least one)."""
-        caps = self.caps()
         queue = self.queues.pop(key)
         taken: list[Part] = []
         sentences = tokens = 0

@@ -73,10 +73,14 @@ class WorkerPool:
         limits = self.info.limits if self.info else None
         return Caps(
             calls=self.replicas * self.calls_per_replica,
-            sentences=min(CHUNK_SENTENCES, limits.max_sentences_per_call) if limits else 64,
+            sentences=self.sentences_per_call(),
             tokens=(limits.max_batch_tokens if limits else 0) or 2048,
             slow=self.slow_sentence,
         )
+
+    def sentences_per_call(self) -> int:
+        """The most sentences one worker call carries (the worker's limit, within ours)."""
+        return min(CHUNK_SENTENCES, self.info.limits.max_sentences_per_call if self.info else 64)
 
     @property
     def name(self) -> str:
@@ -123,7 +127,7 @@ class WorkerPool:
         budget; a chunk refused for overload is retried, after the delay the worker asks for,
         until the deadline.
         """
-        limit = min(CHUNK_SENTENCES, self.info.limits.max_sentences_per_call if self.info else 64)
+        limit = self.sentences_per_call()
         chunks = [sentences[i : i + limit] for i in range(0, len(sentences), limit)]
         deadline = time.monotonic() + timeout
         if len(chunks) == 1:

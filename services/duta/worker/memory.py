@@ -15,31 +15,20 @@ loads, unless the environment already does.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
-from functools import cache
 from pathlib import Path
 
+from duta.common.heap import libc, release
+
 logger = logging.getLogger(__name__)
+
+__all__ = ["configure", "cuda_allocator_config", "release", "resident_mb"]
 
 _M_ARENA_MAX = -8  # glibc mallopt parameter (malloc.h)
 # CTranslate2's defaults for the cub caching allocator, except the cache bound.
 _CUB_BIN_GROWTH, _CUB_MIN_BIN, _CUB_MAX_BIN = 4, 3, 12
 CUDA_ALLOCATOR_ENV = "CT2_CUDA_CACHING_ALLOCATOR_CONFIG"
-
-
-@cache
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name or "libc.so.6")
-        libc.mallopt  # noqa: B018 — glibc only (musl has no mallopt)
-        libc.malloc_trim  # noqa: B018
-    except (OSError, AttributeError):
-        return None
-    return libc
 
 
 def cuda_allocator_config(cache_mb: int) -> str:
@@ -50,18 +39,9 @@ def cuda_allocator_config(cache_mb: int) -> str:
 def configure(malloc_arena_max: int, cuda_cache_mb: int) -> None:
     """Bounds the allocators; call once, before the model loads (the process's entry point)."""
     os.environ.setdefault(CUDA_ALLOCATOR_ENV, cuda_allocator_config(cuda_cache_mb))
-    libc = _libc()
-    if libc is not None and malloc_arena_max > 0:
-        libc.mallopt(_M_ARENA_MAX, malloc_arena_max)
-
-
-def release() -> bool:
-    """Gives the memory malloc holds free back to the system; False where it cannot."""
-    libc = _libc()
-    if libc is None:
-        return False
-    libc.malloc_trim(0)
-    return True
+    lib = libc()
+    if lib is not None and malloc_arena_max > 0:
+        lib.mallopt(_M_ARENA_MAX, malloc_arena_max)
 
 
 def resident_mb() -> float:

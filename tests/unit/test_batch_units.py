@@ -9,17 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from duta.batch.formats import FormatOptions, format_for
+from duta.batch.formats import FormatError, FormatOptions, format_for
 from duta.batch.formats.jsonfmt import parse_field
 from duta.batch.formats.markers import APP_PLACEHOLDERS, distribute, mask
 from duta.batch.inputs import InputError, discover
 from duta.batch.manifest import (
+    STATE_DIR,
     TEMP_MARK,
     Entry,
     Manifest,
     atomic_write,
     remove_leftovers,
     sha256,
+    temp_dir,
 )
 from duta.batch.progress import Progress
 from duta.batch.sharding import Shard, shard_from
@@ -118,8 +120,9 @@ def test_shard_defaults_come_from_the_indexed_job_environment() -> None:
 
 def test_manifest_skips_only_intact_finished_outputs(tmp_path) -> None:
     out = tmp_path / "out"
-    atomic_write(out / "a.txt", b"translated", owner="0-of-2")
-    assert not [p for p in out.iterdir() if TEMP_MARK in p.name]
+    atomic_write(out / "a.txt", b"translated", owner="0-of-2", temp=temp_dir(out))
+    assert sorted(p.name for p in out.iterdir()) == [STATE_DIR, "a.txt"]
+    assert not list(temp_dir(out).iterdir())
     assert oct(os.stat(out / "a.txt").st_mode & 0o777) != "0o600"
     manifest = Manifest(out, "0-of-2")
     manifest.record(Entry("a.txt", "in1", "s1", sha256(b"translated"), 1, 5))
@@ -131,10 +134,10 @@ def test_manifest_skips_only_intact_finished_outputs(tmp_path) -> None:
     assert not again.finished("a.txt", "in1", "s2", out / "a.txt")  # settings changed
     (out / "a.txt").write_bytes(b"edited by hand")
     assert not again.finished("a.txt", "in1", "s1", out / "a.txt")
-    (out / f".b.txt{TEMP_MARK}0-of-2-xyz").write_bytes(b"partial")
-    (out / f".c.txt{TEMP_MARK}1-of-2-xyz").write_bytes(b"another shard's, in progress")
+    (temp_dir(out) / f".b.txt{TEMP_MARK}0-of-2-xyz").write_bytes(b"partial")
+    (temp_dir(out) / f".c.txt{TEMP_MARK}1-of-2-xyz").write_bytes(b"another shard's, in progress")
     assert remove_leftovers(out, "0-of-2") == 1
-    assert (out / f".c.txt{TEMP_MARK}1-of-2-xyz").exists()
+    assert (temp_dir(out) / f".c.txt{TEMP_MARK}1-of-2-xyz").exists()
 
 
 def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
@@ -209,3 +212,23 @@ def test_long_html_is_cut_only_where_no_untranslated_element_is_open() -> None:
     assert len(extracted.segments) > 2 and all(s.html for s in extracted.segments)
     assert extracted.render([s.text for s in extracted.segments]).decode() == document
     assert sum(pre in s.text for s in extracted.segments) == 1  # the <pre> is never cut
+
+
+def test_po_is_edited_in_place_line_endings_and_all() -> None:
+    from duta.batch.formats import po
+
+    source = (
+        'msgid "Close the window"\r\nmsgstr ""\r\n\r\n'
+        '#| msgid "Old text"\r\nmsgid "One %s file"\r\nmsgid_plural "%d files"\r\nmsgstr[0] ""'
+    )
+    extracted = po.extract(source.encode(), FormatOptions("ko"))
+    assert [s.text for s in extracted.segments] == ["Close the window", "One ⟦1⟧ file", "⟦1⟧ files"]
+    rendered = extracted.render(["Fenster\nschliessen", "Eine ⟦1⟧ Datei", "⟦1⟧ Dateien"]).decode()
+    assert rendered == (
+        'msgid ""\r\nmsgstr ""\r\n"Language: ko\\n"\r\n\r\n'  # a header was missing
+        'msgid "Close the window"\r\nmsgstr ""\r\n"Fenster\\n"\r\n"schliessen"\r\n\r\n'
+        '#| msgid "Old text"\r\nmsgid "One %s file"\r\nmsgid_plural "%d files"\r\n'
+        'msgstr[0] "Eine %s Datei"\r\nmsgstr[1] "%d Dateien"'  # no final newline, as given
+    )
+    with pytest.raises(FormatError, match=r"PO file does not parse \(line 3\)"):
+        po.extract(b'msgid "a"\nmsgstr ""\nmsgid', FormatOptions("ko"))

@@ -4,8 +4,9 @@ The manifest lives in ``OUT/.duta-batch/``, one append-only JSON Lines file per 
 pods of an Indexed Job never write the same file). A line is appended, and flushed to disk,
 only after its output file has been renamed into place; a re-run skips a file whose input
 hash and settings match a line and whose output is still the one written, and redoes the rest.
-Outputs are written to a hidden temporary file in the same directory and renamed, so a killed
-job never leaves a partial output; leftovers are removed by the next run.
+Outputs are written to a temporary file in ``OUT/.duta-batch/tmp/`` and renamed into place,
+so the output tree never holds a partial file, even after a SIGKILL; the next run removes the
+temporary files a killed run left there.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "atomic_write",
     "remove_leftovers",
     "sha256",
+    "temp_dir",
 ]
 
 STATE_DIR = ".duta-batch"
@@ -89,20 +91,31 @@ class Manifest:
             self.entries[entry.relative] = entry
 
 
-def atomic_write(path: Path, data: bytes, owner: str = "job") -> None:
-    """Writes `data` to `path` through a temporary file (named after `owner`) and a rename."""
+def temp_dir(out: Path) -> Path:
+    """Where a job writing to `out` keeps its outputs until they are whole."""
+    return out / STATE_DIR / "tmp"
+
+
+def atomic_write(path: Path, data: bytes, owner: str = "job", temp: Path | None = None) -> None:
+    """Writes `data` to `path` through a temporary file (named after `owner`) and a rename.
+
+    The temporary file is made in `temp` (the output's own directory when None); `temp` must
+    be on the output's file system, as a rename across file systems fails.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}{owner}-", dir=path.parent)
+    directory = path.parent if temp is None else temp
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}{owner}-", dir=directory)
     try:
         os.fchmod(fd, _MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
+        os.replace(name, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temp)
+            os.unlink(name)
         raise
 
 
@@ -112,7 +125,7 @@ def remove_leftovers(out: Path, owner: str = "job") -> int:
     Only `owner`'s: the other shards of an Indexed Job may be writing theirs right now.
     """
     count = 0
-    for leftover in out.rglob(f".*{TEMP_MARK}{owner}-*"):
+    for leftover in temp_dir(out).glob(f".*{TEMP_MARK}{owner}-*"):
         with contextlib.suppress(OSError):
             leftover.unlink()
             count += 1

@@ -17,7 +17,14 @@ from duta.batch.formats import Extracted, FormatError, FormatOptions, Segment, f
 from duta.batch.formats import supported_extensions as _extensions
 from duta.batch.formats.markers import MARKER, strip_markers
 from duta.batch.inputs import InputFile
-from duta.batch.manifest import Entry, Manifest, atomic_write, remove_leftovers, sha256
+from duta.batch.manifest import (
+    Entry,
+    Manifest,
+    atomic_write,
+    remove_leftovers,
+    sha256,
+    temp_dir,
+)
 from duta.batch.options import BatchOptions
 from duta.batch.progress import Progress
 from duta.batch.report import FileResult, JobReport
@@ -125,7 +132,8 @@ class BatchRunner:
         source = self.options.source or await self._detect(segments)
         translations, stats = await self._translate(segments, source)
         rendered = await asyncio.to_thread(extracted.render, translations)
-        await asyncio.to_thread(atomic_write, output, rendered, self.owner)
+        temp = temp_dir(self.options.out)
+        await asyncio.to_thread(atomic_write, output, rendered, self.owner, temp)
         characters = sum(_characters(s) for s in segments)
         entry = Entry(
             item.relative, digest, self.settings, sha256(rendered), len(segments), characters

@@ -3,10 +3,12 @@
 The file is edited as text, so everything but the new targets stays byte for byte. Inline
 codes (``<g>``, ``<x/>``, ``<bx/>``/``<ex/>``, ``<ph>…</ph>``, ``<bpt>``/``<ept>``, ``<pc>``,
 ``<sc/>``/``<ec/>``, ``<mrk>``) and entities are protected, so a sentence around them is
-translated as one. Each target is marked as machine output: 1.2
+translated as one; ``<mrk translate="no">`` (2.0) and ``<mrk mtype="protected">`` (1.2) are kept
+whole. Each target is marked as machine output: 1.2
 ``state="needs-review-translation" state-qualifier="mt-suggestion"``, 2.0 the segment's
 ``state="translated"``. The target language is recorded where missing (``target-language`` /
-``trgLang``). Units marked ``translate="no"`` are left alone.
+``trgLang``). Units under ``translate="no"`` (on the unit, a group or the file) are left
+alone, and so are units in comments and the TM matches of ``<alt-trans>``.
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ from duta.batch.formats.markers import Masked, has_prose, mask
 
 __all__ = ["extract"]
 
-_INLINE = re.compile(r"<(ph|bpt|ept|it)\b[^>]*>.*?</\1>|<[^>]+>|&[^;\s&<]+;", re.S)
+_INLINE = re.compile(
+    r"""<mrk\b[^>]*\b(?:translate\s*=\s*["']no["']|mtype\s*=\s*["']protected["'])[^>]*>.*?</mrk>
+    |<(ph|bpt|ept|it)\b[^>]*>.*?</\1>|<[^>]+>|&[^;\s&<]+;""",
+    re.S | re.X,
+)
+_UNIT_TAG = {"1": "trans-unit", "2": "segment"}
 _UNIT = {
-    "1": re.compile(r"<trans-unit\b[^>]*>.*?</trans-unit>", re.S),
-    "2": re.compile(r"<segment\b[^>]*>.*?</segment>", re.S),
+    major: re.compile(rf"<!--.*?-->|<{tag}\b[^>]*>.*?</{tag}>", re.S)
+    for major, tag in _UNIT_TAG.items()
 }
 _SOURCE = re.compile(r"<source\b[^>]*>(.*?)</source>", re.S)
 _TARGET = re.compile(r"<target\b[^>]*?(?:/>|>(.*?)</target>)", re.S)
-_NO = re.compile(r"""\btranslate\s*=\s*["']no["']""")
 _STATE = re.compile(r"""\sstate\s*=\s*(["'])[^"']*\1""")
 
 
@@ -52,8 +58,8 @@ class _Unit:
 def extract(data: bytes, options: FormatOptions) -> Extracted:
     """One segment per unit whose target is missing or empty."""
     text, bom = decode_text(data, "XLIFF")
-    major = _version(data)
-    units = [u for m in _UNIT[major].finditer(text) if (u := _unit(m)) is not None]
+    root, major = _parsed(data)
+    units = [u for m in _translatable(text, root, major) if (u := _unit(m)) is not None]
 
     def render(translations: Sequence[str]) -> bytes:
         out, last = [], 0
@@ -67,7 +73,8 @@ def extract(data: bytes, options: FormatOptions) -> Extracted:
     return Extracted([Segment(u.masked.text, protect=u.masked.markers) for u in units], render)
 
 
-def _version(data: bytes) -> str:
+def _parsed(data: bytes) -> tuple[etree._Element, str]:
+    """The document's root and its major version ("1" or "2")."""
     try:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
@@ -75,15 +82,29 @@ def _version(data: bytes) -> str:
     version = root.get("version", "")
     if etree.QName(root).localname != "xliff" or version[:1] not in _UNIT:
         raise FormatError("not an XLIFF document of version 1.2 or 2.x (root <xliff version>)")
-    return version[:1]
+    return root, version[:1]
+
+
+def _translatable(text: str, root: etree._Element, major: str) -> list[re.Match[str]]:
+    """The units in the text (comments aside) that no translate="no" above them excludes."""
+    matches = [m for m in _UNIT[major].finditer(text) if not m.group(0).startswith("<!--")]
+    elements = list(root.iter(f"{{*}}{_UNIT_TAG[major]}"))
+    if len(matches) != len(elements):
+        raise FormatError(f"XLIFF: <{_UNIT_TAG[major]}> elements in CDATA are not supported")
+    inherited = "string(ancestor-or-self::*[@translate][1]/@translate)"
+    return [m for m, e in zip(matches, elements, strict=True) if e.xpath(inherited) != "no"]
+
+
+def _target(body: str) -> re.Match[str] | None:
+    """The unit's own <target> (not one of its <alt-trans> matches, which come after it)."""
+    limit = body.find("<alt-trans")
+    return _TARGET.search(body if limit < 0 else body[:limit])
 
 
 def _unit(match: re.Match[str]) -> _Unit | None:
     body = match.group(0)
-    if _NO.search(body[: body.index(">")]):
-        return None
     source = _SOURCE.search(body)
-    target = _TARGET.search(body)
+    target = _target(body)
     if source is None or (target is not None and (target.group(1) or "").strip()):
         return None
     masked = mask(source.group(1), _INLINE)
@@ -98,7 +119,7 @@ def _filled(body: str, masked: Masked, translated: str, major: str) -> str:
     inner = masked.unmask(escaped)
     attrs = ' state="needs-review-translation" state-qualifier="mt-suggestion"'
     element = f"<target{attrs if major == '1' else ''}>{inner}</target>"
-    existing = _TARGET.search(body)
+    existing = _target(body)
     if existing is not None:
         body = body[: existing.start()] + element + body[existing.end() :]
     else:

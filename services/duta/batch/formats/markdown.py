@@ -23,7 +23,8 @@ from duta.batch.formats.markers import Masked, distribute, has_prose, mask
 __all__ = ["extract"]
 
 _PROTECTED = re.compile(
-    r"""(`+)[^`]+?\1(?!`)
+    r"""^\[[\ xX]\](?=\s)
+    |(`+)[^`]+?\1(?!`)
     |<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>
     |<[^\s<>@]+@[^\s<>]+>
     |<!--.*?-->
@@ -104,6 +105,9 @@ def _locate(
         if number >= len(lines) or not wanted:
             return None
         start = lines[number].find(wanted, cursor[number])
+        if start < 0 and "|" in wanted:  # a table cell's content has its \| unescaped
+            wanted = wanted.replace("|", "\\|")
+            start = lines[number].find(wanted, cursor[number])
         if start < 0:
             return None
         cursor[number] = start + len(wanted)

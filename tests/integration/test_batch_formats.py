@@ -54,6 +54,9 @@ def test_failures_are_isolated_and_reported(job) -> None:
     assert "unsupported extension '.xyz'" in errors["data.xyz"]
     assert not (out / "office" / "broken.docx").exists() and not (out / "latin1.txt").exists()
     assert report["segments"] > 40 and report["demo_output"] is True
+    assert report["characters"] > 1000 and report["elapsed_seconds"] > 0
+    assert 0 <= report["cache_hit_rate"] <= 1 and report["sentences"] >= report["segments"]
+    assert len(report["per_file"]) == 15
 
 
 def test_plain_text_keeps_paragraph_breaks(job) -> None:

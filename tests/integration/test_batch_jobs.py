@@ -73,8 +73,9 @@ def test_killed_job_resumes_without_redoing_finished_files(address, corpus, tmp_
     after = tree(out)
     assert {f: after[f] for f in before} == before  # what the kill left was whole
 
-    status, _ = run_job(address, [corpus], tmp_path / "whole")
-    assert status == 0
+    status, whole = run_job(address, [corpus], tmp_path / "whole")
+    assert status == 0 and whole["sentences"] > 0
+    assert whole["cache_hit_rate"] == 1.0  # every sentence was translated once already
     assert tree(out) == tree(tmp_path / "whole") and len(tree(out)) == FILES
 
 

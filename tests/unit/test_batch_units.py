@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,21 @@ from duta.batch.sharding import Shard, shard_from
 
 
 def test_placeholders_are_masked_and_always_restored() -> None:
-    masked = mask("Hi %(user)s, {count} new <b>items</b>, 50% off, {{n}} %1$d", APP_PLACEHOLDERS)
-    assert masked.pieces == ("%(user)s", "{count}", "<b>", "</b>", "{{n}}", "%1$d")
+    masked = mask(
+        "Hi %(user)s, {count} new <b>items</b>, 50% off, {{n}} %1$d %s at https://x.org/{id}",
+        APP_PLACEHOLDERS,
+    )
+    assert masked.pieces == (
+        "%(user)s",
+        "{count}",
+        "<b>",
+        "</b>",
+        "{{n}}",
+        "%1$d",
+        "%s",
+        "https://x.org/",
+        "{id}",
+    )
     assert "%" in masked.text  # "50% off" is prose, not a placeholder
     restored = masked.unmask("X ⟦3⟧Y⟦4⟧ ⟦1⟧ ⟦1⟧")  # reordered, duplicated, some dropped
     for piece in masked.pieces:
@@ -70,6 +84,13 @@ def test_json_field_specs() -> None:
     assert [s.text for s in anchored.segments] == ["First"]
     rooted = format_for(Path("x.json")).extract(data, FormatOptions("ja", ("$.title",)))
     assert rooted.segments == []  # no title at the root
+    listed = b'{"tags": ["Red apple", ["Green pear"]], "tag": "x", "home": "https://x.org"}'
+    by_list = format_for(Path("x.json")).extract(listed, FormatOptions("ja", ("tags",)))
+    assert [s.text for s in by_list.segments] == ["Red apple", "Green pear"]
+    every = format_for(Path("x.json")).extract(data, FormatOptions("ja"))  # a nested i18n file
+    assert [s.text for s in every.segments] == ["Deep title", "First", "x y"]
+    bare_url = format_for(Path("x.json")).extract(listed, FormatOptions("ja"))
+    assert [s.text for s in bare_url.segments] == ["Red apple", "Green pear", "x"]
     rendered = anchored.render(["Erste"]).decode()
     assert json.loads(rendered)["items"][0]["title"] == "Erste"
     assert rendered.replace("Erste", "First") == data.decode()
@@ -152,7 +173,8 @@ def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
         progress.file_done()
         progress.file_done()
         progress.close()
-    assert "2/2" in terminal.getvalue() and "seg/s" in terminal.getvalue()
+    bar = terminal.getvalue()  # files, elapsed<ETA, segments/s, characters
+    assert re.search(r"2/2 \[\d\d:\d\d<\d\d:\d\d, .*seg/s, 400 chars\]", bar), bar
     lines = pipe.getvalue().splitlines()
     assert lines[-1].startswith("duta batch: 2/2 files, 10 segments, 400 characters")
     assert "\r" not in pipe.getvalue() and "eta" in lines[0]
@@ -232,3 +254,43 @@ def test_po_is_edited_in_place_line_endings_and_all() -> None:
     )
     with pytest.raises(FormatError, match=r"PO file does not parse \(line 3\)"):
         po.extract(b'msgid "a"\nmsgstr ""\nmsgid', FormatOptions("ko"))
+
+
+def test_retries_back_off_exponentially_on_overload_and_outage_only() -> None:
+    import asyncio
+    import random
+
+    import grpc
+
+    from duta.batch.transport import RetryPolicy, RouterTransport, TranslateFailed
+    from duta.client import DutaRpcError
+
+    random.seed(7)
+    policy = RetryPolicy(initial_seconds=0.2, max_seconds=1.0)
+    ceilings = [max(policy.delay(n) for _ in range(300)) for n in (1, 2, 3, 4, 8)]
+    assert ceilings[0] <= 0.2 < ceilings[1] <= 0.4 < ceilings[2] <= 0.8 < ceilings[3] <= 1.0
+    assert 0.8 < ceilings[4] <= 1.0  # capped
+    assert policy.delay(1, asked=3.0) == 3.0  # the router's RetryInfo delay is honoured
+
+    async def attempts(codes: list[grpc.StatusCode]) -> tuple[int, int, str]:
+        transport = RouterTransport("127.0.0.1:1", retry=RetryPolicy(4, initial_seconds=0.001))
+        answers = iter(codes)
+        calls = 0
+
+        async def once() -> str | DutaRpcError:
+            nonlocal calls
+            calls += 1
+            code = next(answers, None)
+            return "answer" if code is None else DutaRpcError(code, "refused")
+
+        try:
+            result = await transport._retrying(once)
+        except TranslateFailed as exc:
+            result = exc.message
+        await transport.close()
+        return calls, transport.retries, result
+
+    busy, down = grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE
+    assert asyncio.run(attempts([busy, down, busy])) == (4, 3, "answer")
+    assert asyncio.run(attempts([busy] * 9)) == (4, 3, "after 4 attempts: refused")
+    assert asyncio.run(attempts([grpc.StatusCode.INVALID_ARGUMENT])) == (1, 0, "refused")

@@ -2,7 +2,7 @@
 
 The document is edited as text — only the chosen string literals are rewritten — so keys,
 numbers, key order, indentation and every other byte stay as they are. A field is a key name
-(``title``: that key at any depth) or a path from the root (``$.items[*].title``,
+(``title``: that key at any depth, and the items of a list under it) or a path from the root (``$.items[*].title``,
 ``items.*.title``, ``$.title``; ``*`` matches any key or index). Nested i18n files
 (``{"menu": {"open": "Open {name}"}}``) are translated whole with no ``--fields``. App
 placeholders (``{name}``, ``{{count}}``, ``%s``, tags) are protected.
@@ -113,8 +113,11 @@ def _values(text: str, offset: int, fields: tuple[str, ...]) -> list[_Value]:
 
 
 def _matches(spec: tuple[str | int, ...], path: Path) -> bool:
-    if spec[0] == "**":
-        return bool(path) and path[-1] == spec[1]
+    if spec[0] == "**":  # that key's value, or the items of a list (of lists) under it
+        keys = list(path)
+        while keys and isinstance(keys[-1], int):
+            keys.pop()
+        return bool(keys) and keys[-1] == spec[1]
     return len(spec) == len(path) and all(s in ("*", p) for s, p in zip(spec, path, strict=True))
 
 

@@ -26,9 +26,10 @@ __all__ = [
 MARKER = re.compile(r"⟦(\d+)⟧")
 
 # Placeholders of app strings: {{count}}, {name}, {0}, ${var}, printf (%s, %1$d, %.2f, %@),
-# Python %(name)s, HTML/XML tags and character entities.
+# Python %(name)s, HTML/XML tags and character entities; and URLs, which are not prose either.
 APP_PLACEHOLDERS = re.compile(
-    r"""\{\{[^{}]*\}\}
+    r"""(?:https?|ftp)://[^\s<>"'{}]+
+    |\{\{[^{}]*\}\}
     |\{[A-Za-z0-9_.,:\s-]*\}
     |\$\{[^{}]*\}
     |%\([A-Za-z_][A-Za-z0-9_]*\)[-+0#]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]

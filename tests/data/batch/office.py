@@ -1,21 +1,34 @@
 """Builds the DOCX and PPTX fixtures in code (binary files are not committed).
 
 Both hold what must survive translation: runs of different formatting inside one sentence,
-a table, a tab and a line break, headers and footers (DOCX), a table and speaker notes (PPTX).
+a table, a tab and a line break, headers, footers and a footnote (DOCX), a table and speaker
+notes (PPTX).
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import docx
 import pptx
+from docx.oxml import parse_xml
 from docx.shared import Pt
 from pptx.util import Inches
 
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_FOOTNOTES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:footnotes {_W}>
+<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+<w:footnote w:id="1"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/>\
+</w:r><w:r><w:t xml:space="preserve"> The manual explains every light in detail.</w:t></w:r></w:p>\
+</w:footnote></w:footnotes>"""
+_FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+
 
 def build_docx(path: Path, note: str = "") -> Path:
-    """A Word document with formatted runs, a table, a header and a footer.
+    """A Word document with formatted runs, a table, a header, a footer and a footnote.
 
     `note` is appended to the first body paragraph (benchmarks make each copy differ).
     """
@@ -31,6 +44,12 @@ def build_docx(path: Path, note: str = "") -> Path:
     italic.italic = True
     italic.font.size = Pt(14)
     paragraph.add_run(" stops blinking." + note)
+    paragraph._p.append(  # a footnote mark; the footnote itself is added below
+        parse_xml(
+            f'<w:r {_W}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+            '<w:footnoteReference w:id="1"/></w:r>'
+        )
+    )
     broken = document.add_paragraph("Name:\tvalue after a tab")
     broken.add_run().add_break()
     broken.add_run("A second line after a break.")
@@ -41,7 +60,27 @@ def build_docx(path: Path, note: str = "") -> Path:
     table.cell(1, 1).text = "Open the back cover carefully"
     document.add_paragraph("12345")  # no prose: kept as it is
     document.save(path)
+    _add_footnotes(path)
     return path
+
+
+def _add_footnotes(path: Path) -> None:
+    """Adds the footnotes part (python-docx writes no footnotes) to a saved document."""
+    with zipfile.ZipFile(path) as package:
+        members = {name: package.read(name) for name in package.namelist()}
+    types = members["[Content_Types].xml"].decode()
+    override = f'<Override PartName="/word/footnotes.xml" ContentType="{_FOOTNOTES_TYPE}"/>'
+    members["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode()
+    rels = members["word/_rels/document.xml.rels"].decode()
+    rel = f'<Relationship Id="rIdNotes1" Type="{_FOOTNOTES_REL}" Target="footnotes.xml"/>'
+    members["word/_rels/document.xml.rels"] = rels.replace(
+        "</Relationships>", rel + "</Relationships>"
+    ).encode()
+    members["word/footnotes.xml"] = _FOOTNOTES.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    docx.Document(str(path)).save(str(path))  # the package as python-docx writes it
 
 
 def build_pptx(path: Path, note: str = "") -> Path:

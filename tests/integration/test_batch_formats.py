@@ -119,6 +119,8 @@ def test_subtitles_keep_timings_and_line_count(job, name) -> None:
             assert after != before
             cue_lines += 1
     assert cue_lines >= 3
+    per_file = {f["relative"]: f["segments"] for f in job[1]["per_file"]}
+    assert per_file[name] == (3 if name.endswith("srt") else 2)  # a multi-line cue: one segment
     assert "<i>" in output and "</i>" in output if name.endswith("srt") else "<v Roger>" in output
 
 

@@ -294,3 +294,20 @@ def test_retries_back_off_exponentially_on_overload_and_outage_only() -> None:
     assert asyncio.run(attempts([busy, down, busy])) == (4, 3, "answer")
     assert asyncio.run(attempts([busy] * 9)) == (4, 3, "after 4 attempts: refused")
     assert asyncio.run(attempts([grpc.StatusCode.INVALID_ARGUMENT])) == (1, 0, "refused")
+
+
+def test_xliff_protects_app_placeholders_and_escaped_tags() -> None:
+    from duta.batch.formats import xliff
+
+    source = (
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file '
+        'source-language="en" datatype="plaintext" original="a"><body><trans-unit id="n">'
+        "<source>Hi {name}, %s has {{count}} &lt;b&gt;new&lt;/b&gt; items</source>"
+        "</trans-unit></body></file></xliff>"
+    )
+    extracted = xliff.extract(source.encode(), FormatOptions("ja"))
+    assert [s.text for s in extracted.segments] == ["Hi ⟦1⟧, ⟦2⟧ has ⟦3⟧ ⟦4⟧new⟦5⟧ items"]
+    rendered = extracted.render(["A ⟦1⟧ B ⟦2⟧ ⟦3⟧ ⟦4⟧C⟦5⟧ & D"]).decode()
+    assert "<target " in rendered and (
+        ">A {name} B %s {{count}} &lt;b&gt;C&lt;/b&gt; &amp; D</target>" in rendered
+    )

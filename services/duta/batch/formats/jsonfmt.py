@@ -2,10 +2,10 @@
 
 The document is edited as text — only the chosen string literals are rewritten — so keys,
 numbers, key order, indentation and every other byte stay as they are. A field is a key name
-(``title``: that key at any depth, and the items of a list under it) or a path from the root (``$.items[*].title``,
-``items.*.title``, ``$.title``; ``*`` matches any key or index). Nested i18n files
-(``{"menu": {"open": "Open {name}"}}``) are translated whole with no ``--fields``. App
-placeholders (``{name}``, ``{{count}}``, ``%s``, tags) are protected.
+(``title``: that key at any depth, and the items of a list under it) or a path from the root
+(``$.items[*].title``, ``items.*.title``, ``$.title``; ``*`` matches any key or index).
+Nested i18n files (``{"menu": {"open": "Open {name}"}}``) are translated whole with no
+``--fields``. App placeholders (``{name}``, ``{{count}}``, ``%s``, tags) and URLs are protected.
 """
 
 from __future__ import annotations

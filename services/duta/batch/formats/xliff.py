@@ -2,9 +2,10 @@
 
 The file is edited as text, so everything but the new targets stays byte for byte. Inline
 codes (``<g>``, ``<x/>``, ``<bx/>``/``<ex/>``, ``<ph>…</ph>``, ``<bpt>``/``<ept>``, ``<pc>``,
-``<sc/>``/``<ec/>``, ``<mrk>``) and entities are protected, so a sentence around them is
-translated as one; ``<mrk translate="no">`` (2.0) and ``<mrk mtype="protected">`` (1.2) are kept
-whole. Each target is marked as machine output: 1.2
+``<sc/>``/``<ec/>``, ``<mrk>``), entities and app placeholders (``%s``, ``{name}``,
+``{{count}}``, an escaped ``&lt;b&gt;``) are protected, so a sentence around them is translated
+as one; ``<mrk translate="no">`` (2.0) and ``<mrk mtype="protected">`` (1.2) are kept whole.
+Each target is marked as machine output: 1.2
 ``state="needs-review-translation" state-qualifier="mt-suggestion"``, 2.0 the segment's
 ``state="translated"``. The target language is recorded where missing (``target-language`` /
 ``trgLang``). Units under ``translate="no"`` (on the unit, a group or the file) are left
@@ -27,13 +28,18 @@ from duta.batch.formats.base import (
     decode_text,
     encode_text,
 )
-from duta.batch.formats.markers import Masked, has_prose, mask
+from duta.batch.formats.markers import APP_PLACEHOLDERS, Masked, has_prose, mask
 
 __all__ = ["extract"]
 
+# Inline codes, escaped tags (&lt;b&gt;) and the placeholders of app strings.
 _INLINE = re.compile(
     r"""<mrk\b[^>]*\b(?:translate\s*=\s*["']no["']|mtype\s*=\s*["']protected["'])[^>]*>.*?</mrk>
-    |<(ph|bpt|ept|it)\b[^>]*>.*?</\1>|<[^>]+>|&[^;\s&<]+;""",
+    |<(ph|bpt|ept|it)\b[^>]*>.*?</\1>|<[^>]+>
+    |&lt;/?[A-Za-z][^&<>]*?/?&gt;
+    |&[^;\s&<]+;
+    |"""
+    + APP_PLACEHOLDERS.pattern,
     re.S | re.X,
 )
 _UNIT_TAG = {"1": "trans-unit", "2": "segment"}

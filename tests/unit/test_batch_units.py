@@ -178,6 +178,36 @@ def test_progress_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
     lines = pipe.getvalue().splitlines()
     assert lines[-1].startswith("duta batch: 2/2 files, 10 segments, 400 characters")
     assert "\r" not in pipe.getvalue() and "eta" in lines[0]
+    assert len(lines) == 4  # interval 0: a line at every event, and the last one
+    quiet = io.StringIO()
+    progress = Progress(2, "log", stream=quiet, interval=3600)
+    progress.add_segments(10, 400)
+    progress.file_done()
+    progress.close()
+    assert len(quiet.getvalue().splitlines()) == 1  # only the closing line within the hour
+
+
+def test_report_summary_table_and_json() -> None:
+    from duta.batch.report import FileResult, JobReport
+
+    report = JobReport("router:50051", "ja", "", elapsed_seconds=2.0, retries=3)
+    report.files = [
+        FileResult(
+            "a.md", "ok", "markdown", segments=6, characters=300, sentences=8, cached_sentences=6
+        ),
+        FileResult("b.txt", "skipped", "text"),
+        FileResult("c.docx", "failed", "docx", error="DOCX could not be opened (BadZipFile)"),
+        FileResult("d.rtf", "unsupported", error="unsupported extension '.rtf'"),
+    ]
+    data = report.to_dict()
+    assert data["files"] == {"ok": 1, "failed": 1, "skipped": 1, "unsupported": 1}
+    assert (data["segments"], data["characters"], data["cache_hit_rate"]) == (6, 300, 0.75)
+    assert (data["segments_per_second"], data["elapsed_seconds"], data["retries"]) == (3.0, 2, 3)
+    assert [e["file"] for e in data["errors"]] == ["c.docx", "d.rtf"]
+    table = report.summary().splitlines()
+    assert table[0].split() == ["status", "files", "segments", "characters"]
+    assert table[2].split() == ["ok", "1", "6", "300"] and table[4].split()[:2] == ["failed", "1"]
+    assert "cache hit rate 75.0%" in table[6] and "c.docx: DOCX could not be opened" in table[7]
 
 
 def test_a_long_paragraph_is_cut_at_line_breaks_and_put_back_exactly() -> None:

@@ -7,8 +7,16 @@ training folder that pull must skip.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import re
 import shutil
+import struct
+import subprocess
+import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -88,6 +96,44 @@ def test_pull_pair_installs_the_recommended_model_checked_and_labelled(hub, tmp_
     assert main(["models", "list", "--dir", str(models)]) == 0
     listed = [line for line in capsys.readouterr().out.splitlines() if QUICKMT in line]
     assert listed[0].lstrip().startswith("*") and "[installed: zh-en]" in listed[0]
+
+
+def _pull_process(hub: HubStandIn, models: Path, terminal: bool) -> tuple[int, str]:
+    """`duta models pull zh-en` as its own process; its stderr a terminal (pty) or a pipe."""
+    command = [sys.executable, "-m", "duta", "models", "pull", "zh-en", "--dir", str(models),
+               "--from", hub.url]  # fmt: skip
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        return done.returncode, done.stderr
+    controller, terminal_end = pty.openpty()
+    # A terminal 120 columns wide (a new pty has none, and tqdm draws nothing into 0 columns).
+    fcntl.ioctl(terminal_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal_end)
+    os.close(terminal_end)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 1 << 16)
+        except OSError:  # EIO: the process closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    return process.wait(60), b"".join(chunks).decode(errors="replace")
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_plain_lines(hub, tmp_path):
+    files = len([p for p in hub.repos[QUICKMT].commits[hub.repos[QUICKMT].refs["main"]]
+                 if not p.startswith("eole-model/")])  # fmt: skip
+    code, bars = _pull_process(hub, tmp_path / "a", terminal=True)
+    assert code == 0, bars
+    assert f"Fetching {files} files: 100%|" in bars and "files downloaded" not in bars
+    code, lines = _pull_process(hub, tmp_path / "b", terminal=False)
+    assert code == 0, lines
+    assert "\r" not in lines and "Fetching" not in lines and "%|" not in lines
+    counts = re.findall(r"^  (\d+)/(\d+) files downloaded$", lines, re.MULTILINE)
+    assert counts == [(str(i), str(files)) for i in range(1, files + 1)], lines
 
 
 def test_pinned_revision_of_a_repository_id(hub, tmp_path, capsys):

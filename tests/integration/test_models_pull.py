@@ -201,6 +201,20 @@ def test_a_revision_that_does_not_exist_is_a_clear_error(hub, tmp_path, capsys):
     assert _left_behind(models) == []
 
 
+def test_a_repository_without_the_familys_files_is_refused(hub, tmp_path, capsys):
+    build = tmp_path / "build"
+    files = _repo_files(build, "ko", "quickmt", 5)
+    hub.add_repo("quickmt/quickmt-ko-en", {k: v for k, v in files.items() if k != "tgt.spm.model"})
+    hub.add_repo("quickmt/quickmt-en-ko", {k: v for k, v in files.items() if k != "model.bin"})
+    models = tmp_path / "models"
+    code, out = _pull(capsys, "ko-en", "--dir", str(models), "--from", hub.url)
+    assert code == 1 and "quickmt/quickmt-ko-en: the pulled model is not usable" in out, out
+    assert "no target SentencePiece model" in out and "tgt.spm.model" in out
+    code, out = _pull(capsys, "en-ko", "--dir", str(models), "--from", hub.url)
+    assert code == 1 and "has no model weights" in out, out
+    assert _left_behind(models) == [] and not list(models.glob(f"{STAGING}/*"))
+
+
 def test_air_gapped_copy_is_checked_against_its_download_records(hub, tmp_path, capsys):
     from huggingface_hub import snapshot_download
 

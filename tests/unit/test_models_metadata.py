@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from duta.models import METADATA_FILE, ModelDirError, ModelMetadata
 from duta.models.catalog import CATALOG, TRAPS, find_entries
 from duta.models.cli import parse_pairs, register
+from duta.models.errors import PullError
 from duta.models.metadata import read_metadata, write_metadata
+from duta.models.pull import choose_entry
 
 
 def _meta(**overrides: object) -> ModelMetadata:
@@ -73,6 +75,30 @@ def test_catalog_carries_the_warnings_from_models_md() -> None:
     assert {"quickmt/quickmt-en-ja", "jkawamoto/fugumt-en-ja-ct2"} <= en_ja
     assert "quickmt/quickmt-zh-en" not in {e.repo_id for e in find_entries("ms", "en")}
     assert len({e.repo_id for e in CATALOG}) == len(CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("pair", "repo"),
+    [
+        ("zh-en", "quickmt/quickmt-zh-en"),  # a per-pair model first (best published quality)
+        ("zh-Hant:en", "quickmt/quickmt-zh-en"),
+        ("en-yue", "gaudi/opus-mt-en-zh-ctranslate2"),  # multi-target, >>yue_Hant<<
+        ("ms-en", "Helsinki-NLP/opus-mt-mul-en"),  # no per-pair model: a commercial wide one
+        ("zh-ja", "Torurzr/screentranslator-mt"),  # M2M100 (MIT) before NLLB (non-commercial)
+    ],
+)
+def test_a_pair_pulls_the_catalogs_recommended_model(pair: str, repo: str) -> None:
+    entry, name = choose_entry(pair)
+    assert (entry.repo_id, name) == (repo, pair)
+
+
+def test_nllb_only_with_the_flag_that_names_its_licence() -> None:
+    # M2M100 has no Cantonese token, so zh → yue is NLLB's alone: refused without the flag.
+    assert {e.family for e in find_entries("zh", "yue")} == {"nllb"}
+    with pytest.raises(PullError, match=r"CC-BY-NC-4\.0: NON-COMMERCIAL.*--accept-cc-by-nc"):
+        choose_entry("zh-yue")
+    entry, _ = choose_entry("zh-yue", accept_non_commercial=True)
+    assert entry.repo_id == "skywood/nllb-200-distilled-600M-ct2-int8"
 
 
 @pytest.mark.parametrize(

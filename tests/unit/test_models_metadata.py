@@ -132,3 +132,17 @@ def test_register_sets_func_on_every_subcommand() -> None:
     args = parser.parse_args(["models", "build-demo", "d"])
     assert args.pairs is None  # the handler builds DEMO_PAIRS (resolved there: no CT2 import)
     assert args.family == "quickmt" and args.force is False
+
+
+def test_convert_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch, capsys) -> None:
+    import sys
+
+    from duta.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as where duta[convert] is not installed
+    out = tmp_path / "out"
+    argv = ["models", "convert", str(tmp_path), str(out), "--source", "zh", "--target", "en"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'duta[convert]'" in err and "missing: torch" in err
+    assert not out.exists()

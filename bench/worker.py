@@ -9,10 +9,9 @@ machine and thread counts:
   sentences in flight as the worker's clients; its own peak RSS at its best batch;
 - the worker over gRPC, phase by phase: `--clients` callers sending one sentence per call;
   router-shaped callers (`--call-sentences`, mixed sizes); a burst of long sentences; idle
-  latency. Each phase prints tokens/s in its steady state (between 10 % and 90 % of the work
-  done: no start burst, no drain once the sentences run out, as in raw's runs) and over the
-  whole run, p50/p99 call latency, the mean batch, how busy the
-  replicas were, and the peak and after-phase resident memory over the model's size;
+  latency. Each phase prints tokens/s in its steady state (10–90 % of the work done: no start
+  burst, no drain, as in raw's runs) and over the whole run, p50/p99 call latency, the mean
+  batch, how busy the replicas were, and peak and after-phase RSS over the model's size;
 - the same worker with batching off (one call at a time: the naive server);
 - HF transformers ``generate()`` on the same shape, when torch and transformers are installed
   (here or in the interpreter given by ``--hf-python``, so torch stays out of the serving venv).
@@ -22,9 +21,8 @@ machine and thread counts:
     python bench/worker.py --beam 4
     python bench/worker.py --profile /tmp/prof   # py-spy --native: where the CPU goes
 
-The last line is ``worker/raw=… worker/raw_same_in_flight=… worker/naive=…
-idle_latency/raw=… rss_over_model_mb=… p99/p50=…`` (RSS and p99/p50: the one-sentence
-clients' phase; the table gives every phase's).
+Last line: ``worker/raw=… worker/raw_same_in_flight=… worker/naive=… idle_latency/raw=…
+rss_over_model_mb=… p99/p50=…`` (RSS, p99/p50: the one-sentence phase; the table: every phase).
 """
 
 from __future__ import annotations
@@ -191,8 +189,7 @@ def run_batching(model: Path, sentences, long_sentences, args, threads):
             replicas,
             None,
         )
-        time.sleep(1.0)  # the worker is idle now: it gives its freed memory back
-        burst.after_mb = worker.rss_mb()
+        burst.after_mb = settled_rss(worker)
         raw = raw_idle_call(model, sentences, args, threads)
         latency = asyncio.run(
             load.idle_latency(address, sentences, args.idle_calls, beam, out, raw)
@@ -200,6 +197,18 @@ def run_batching(model: Path, sentences, long_sentences, args, threads):
         return [one, mixed, burst], latency, loaded
     finally:
         worker.stop()
+
+
+def settled_rss(worker: load.WorkerProcess, limit_s: float = 5.0) -> float:
+    """The worker's RSS once it has given its freed memory back (it trims off the event loop
+    when it goes idle): read until 0.3 s of reads agree within 1 MB, at most limit_s."""
+    reads, deadline = [worker.rss_mb()], time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        reads.append(worker.rss_mb())
+        if len(reads) >= 4 and max(reads[-4:]) - min(reads[-4:]) < 1:
+            break
+    return reads[-1]
 
 
 def run_naive(model: Path, sentences, args, threads) -> load.Phase:

@@ -2,7 +2,8 @@
 converted by CTranslate2's converter, served by `duta serve worker`, translating exactly as
 transformers' own greedy decoding does.
 
-Needs the optional extra `duta[convert]` (torch + transformers); `make install` installs it.
+Needs the optional extra `duta[convert]` (torch + transformers): `make test` installs it
+(`make install-convert`).
 """
 
 from __future__ import annotations

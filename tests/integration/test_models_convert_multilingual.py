@@ -3,7 +3,8 @@ models with each family's tokenizer, made with transformers, converted by CTrans
 converter, served by `duta serve worker` with the family's language tokens, decoding exactly as
 transformers does.
 
-Needs the optional extra `duta[convert]` (torch + transformers); `make install` installs it.
+Needs the optional extra `duta[convert]` (torch + transformers): `make test` installs it
+(`make install-convert`).
 """
 
 from __future__ import annotations

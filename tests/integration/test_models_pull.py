@@ -7,8 +7,16 @@ training folder that pull must skip.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import re
 import shutil
+import struct
+import subprocess
+import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -90,6 +98,44 @@ def test_pull_pair_installs_the_recommended_model_checked_and_labelled(hub, tmp_
     assert listed[0].lstrip().startswith("*") and "[installed: zh-en]" in listed[0]
 
 
+def _pull_process(hub: HubStandIn, models: Path, terminal: bool) -> tuple[int, str]:
+    """`duta models pull zh-en` as its own process; its stderr a terminal (pty) or a pipe."""
+    command = [sys.executable, "-m", "duta", "models", "pull", "zh-en", "--dir", str(models),
+               "--from", hub.url]  # fmt: skip
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        return done.returncode, done.stderr
+    controller, terminal_end = pty.openpty()
+    # A terminal 120 columns wide (a new pty has none, and tqdm draws nothing into 0 columns).
+    fcntl.ioctl(terminal_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal_end)
+    os.close(terminal_end)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 1 << 16)
+        except OSError:  # EIO: the process closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(controller)
+    return process.wait(60), b"".join(chunks).decode(errors="replace")
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_plain_lines(hub, tmp_path):
+    files = len([p for p in hub.repos[QUICKMT].commits[hub.repos[QUICKMT].refs["main"]]
+                 if not p.startswith("eole-model/")])  # fmt: skip
+    code, bars = _pull_process(hub, tmp_path / "a", terminal=True)
+    assert code == 0, bars
+    assert f"Fetching {files} files: 100%|" in bars and "files downloaded" not in bars
+    code, lines = _pull_process(hub, tmp_path / "b", terminal=False)
+    assert code == 0, lines
+    assert "\r" not in lines and "Fetching" not in lines and "%|" not in lines
+    counts = re.findall(r"^  (\d+)/(\d+) files downloaded$", lines, re.MULTILINE)
+    assert counts == [(str(i), str(files)) for i in range(1, files + 1)], lines
+
+
 def test_pinned_revision_of_a_repository_id(hub, tmp_path, capsys):
     models = tmp_path / "models"
     old = hub.old_opus_commit
@@ -153,6 +199,20 @@ def test_a_revision_that_does_not_exist_is_a_clear_error(hub, tmp_path, capsys):
     assert code == 1
     assert f"revision 'v9' does not exist in {QUICKMT}" in out
     assert _left_behind(models) == []
+
+
+def test_a_repository_without_the_familys_files_is_refused(hub, tmp_path, capsys):
+    build = tmp_path / "build"
+    files = _repo_files(build, "ko", "quickmt", 5)
+    hub.add_repo("quickmt/quickmt-ko-en", {k: v for k, v in files.items() if k != "tgt.spm.model"})
+    hub.add_repo("quickmt/quickmt-en-ko", {k: v for k, v in files.items() if k != "model.bin"})
+    models = tmp_path / "models"
+    code, out = _pull(capsys, "ko-en", "--dir", str(models), "--from", hub.url)
+    assert code == 1 and "quickmt/quickmt-ko-en: the pulled model is not usable" in out, out
+    assert "no target SentencePiece model" in out and "tgt.spm.model" in out
+    code, out = _pull(capsys, "en-ko", "--dir", str(models), "--from", hub.url)
+    assert code == 1 and "has no model weights" in out, out
+    assert _left_behind(models) == [] and not list(models.glob(f"{STAGING}/*"))
 
 
 def test_air_gapped_copy_is_checked_against_its_download_records(hub, tmp_path, capsys):

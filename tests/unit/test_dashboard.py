@@ -93,3 +93,25 @@ def test_every_series_queried_is_exported_and_the_essentials_are_there() -> None
     assert queried >= REQUIRED, REQUIRED - queried
     unknown = queried - exported_series()
     assert not unknown, f"the dashboard queries series Duta does not export: {unknown}"
+
+
+@pytest.mark.parametrize(
+    ("series", "label"),
+    [
+        ("duta_router_translate_seconds_bucket", "route"),  # latency by route
+        ("duta_cache_lookups_total", "level"),  # cache hits by level (L1, L2)
+        ("duta_worker_queue_sentences", "model"),  # queue depth per worker model
+        ("duta_worker_batch_sentences_bucket", "model"),  # batch sizes per worker model
+    ],
+)
+def test_what_the_operator_looks_at_is_split_by_its_label(series: str, label: str) -> None:
+    grouped = [
+        e for e in expressions(load()) if series in e and re.search(rf"by \([^)]*\b{label}\b", e)
+    ]
+    assert grouped, f"no panel shows {series} by {label}"
+    (collector,) = [
+        c
+        for c, names in REGISTRY._collector_to_names.items()  # noqa: SLF001
+        if series in names
+    ]
+    assert label in collector._labelnames  # noqa: SLF001 - the label the metric really has

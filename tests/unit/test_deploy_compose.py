@@ -125,3 +125,22 @@ def test_the_image_installs_the_dictionaries_language_id_reads() -> None:
 
 
 # --------------------------------------------------------------------------- Models and scaling
+
+
+def test_compose_services_serve_metrics_on_the_kubernetes_port() -> None:
+    # Every router and worker exposes /metrics as in deploy/k8s/components/metrics (README,
+    # Metrics): the same variable, the same port.
+    k8s = {
+        v["name"]: v["value"]
+        for w in workloads(render("overlays/production"))
+        for c in w["spec"]["template"]["spec"]["containers"]
+        for v in c.get("env", [])
+        if v["name"].endswith("_METRICS_PORT")
+    }
+    assert set(k8s) == {"DUTA_ROUTER_METRICS_PORT", "DUTA_WORKER_METRICS_PORT"}
+    services = compose_config()["services"]
+    for name, service in services.items():
+        if name.startswith("worker-") or name == "router":
+            role = "WORKER" if name.startswith("worker-") else "ROUTER"
+            variable = f"DUTA_{role}_METRICS_PORT"
+            assert service["environment"].get(variable) == k8s[variable], name

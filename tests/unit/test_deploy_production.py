@@ -120,3 +120,22 @@ def test_queue_autoscaling_component_scales_workers_on_their_queue(tmp_path: Pat
     rules = yaml.safe_load((K8S / "components/queue-autoscaling/prometheus-adapter-rules.yaml")
                            .read_text())  # fmt: skip
     assert rules["rules"]["custom"][0]["name"]["as"] == exported
+
+
+def test_workers_are_sized_as_the_readme_says() -> None:
+    # README "Sizing": the quickmt row is the production overlay's worker size, and
+    # inter_threads equals the CPU limit (one CTranslate2 replica per core).
+    readme = (K8S.parents[1] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| quickmt")]
+    memory, cpu = (cell.strip() for cell in row.strip("|").split("|")[2:4])
+    request, limit = (part.strip().replace(" ", "") for part in memory.split("/"))
+    objects = render("overlays/production")
+    workers = [w for w in workloads(objects) if component(w) == "worker"]
+    assert workers
+    for worker in workers:
+        container = worker["spec"]["template"]["spec"]["containers"][0]
+        resources = container["resources"]
+        assert (resources["requests"]["memory"], resources["limits"]["memory"]) == (request, limit)
+        assert resources["requests"]["cpu"] == resources["limits"]["cpu"] == cpu
+        env = resolve_env(container, worker["spec"]["template"]["metadata"]["labels"])
+        assert env["DUTA_WORKER_INTER_THREADS"] == cpu

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from duta.models import METADATA_FILE, ModelDirError, ModelMetadata
 from duta.models.catalog import CATALOG, TRAPS, find_entries
 from duta.models.cli import parse_pairs, register
+from duta.models.errors import PullError
 from duta.models.metadata import read_metadata, write_metadata
+from duta.models.pull import choose_entry
 
 
 def _meta(**overrides: object) -> ModelMetadata:
@@ -76,6 +78,30 @@ def test_catalog_carries_the_warnings_from_models_md() -> None:
 
 
 @pytest.mark.parametrize(
+    ("pair", "repo"),
+    [
+        ("zh-en", "quickmt/quickmt-zh-en"),  # a per-pair model first (best published quality)
+        ("zh-Hant:en", "quickmt/quickmt-zh-en"),
+        ("en-yue", "gaudi/opus-mt-en-zh-ctranslate2"),  # multi-target, >>yue_Hant<<
+        ("ms-en", "Helsinki-NLP/opus-mt-mul-en"),  # no per-pair model: a commercial wide one
+        ("zh-ja", "Torurzr/screentranslator-mt"),  # M2M100 (MIT) before NLLB (non-commercial)
+    ],
+)
+def test_a_pair_pulls_the_catalogs_recommended_model(pair: str, repo: str) -> None:
+    entry, name = choose_entry(pair)
+    assert (entry.repo_id, name) == (repo, pair)
+
+
+def test_nllb_only_with_the_flag_that_names_its_licence() -> None:
+    # M2M100 has no Cantonese token, so zh → yue is NLLB's alone: refused without the flag.
+    assert {e.family for e in find_entries("zh", "yue")} == {"nllb"}
+    with pytest.raises(PullError, match=r"CC-BY-NC-4\.0: NON-COMMERCIAL.*--accept-cc-by-nc"):
+        choose_entry("zh-yue")
+    entry, _ = choose_entry("zh-yue", accept_non_commercial=True)
+    assert entry.repo_id == "skywood/nllb-200-distilled-600M-ct2-int8"
+
+
+@pytest.mark.parametrize(
     ("text", "pairs"),
     [
         ("zh-en,ja-en", [("zh", "en"), ("ja", "en")]),
@@ -106,3 +132,17 @@ def test_register_sets_func_on_every_subcommand() -> None:
     args = parser.parse_args(["models", "build-demo", "d"])
     assert args.pairs is None  # the handler builds DEMO_PAIRS (resolved there: no CT2 import)
     assert args.family == "quickmt" and args.force is False
+
+
+def test_convert_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch, capsys) -> None:
+    import sys
+
+    from duta.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as where duta[convert] is not installed
+    out = tmp_path / "out"
+    argv = ["models", "convert", str(tmp_path), str(out), "--source", "zh", "--target", "en"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'duta[convert]'" in err and "missing: torch" in err
+    assert not out.exists()

@@ -9,7 +9,8 @@ import pytest
 
 from duta.cli.up_models import ensure_models, model_dirs, serves_demo
 from duta.models import build_demo_model
-from duta.models.metadata import read_metadata, write_metadata
+from duta.models.metadata import METADATA_FILE, read_metadata, write_metadata
+from tests.hub_standin import HubStandIn
 
 
 @pytest.fixture
@@ -43,3 +44,30 @@ def test_offline_missing_pairs_become_demo_models_and_present_ones_are_kept(
     assert not (models / "demo-zh-en.partial").exists()
     ensure_models(models, [("en", "ko")])  # still no hub: the demo model built is kept
     assert "building demo" not in capsys.readouterr().out
+
+
+def test_demo_never_asks_the_hub_and_a_hub_that_answers_fills_the_pairs(
+    models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    hub = HubStandIn().start()
+    try:
+        repo = build_demo_model(tmp_path / "hub" / "en-ko", "en", "ko", "quickmt", seed=7)
+        (repo / METADATA_FILE).unlink()
+        hub.add_repo("quickmt/quickmt-en-ko", {p.name: p.read_bytes() for p in repo.iterdir()})
+
+        ensure_models(models, [("en", "ko")], demo=True, source=hub.url)  # `duta up --demo`
+        assert hub.requests == []
+        assert read_metadata(models / "demo-en-ko").demo  # type: ignore[union-attr]
+
+        ensure_models(models, [("en", "ko"), ("en", "th")], source=hub.url)
+        out = capsys.readouterr()
+        assert "pulling real models for en-ko, en-th" in out.out
+        pulled = read_metadata(models / "en-ko")
+        assert pulled is not None and not pulled.demo and pulled.repo_id == "quickmt/quickmt-en-ko"
+        # The hub has no en-th repository: that pair alone falls back to a demo model.
+        assert "could not pull en-th" in out.err and "not found" in out.err
+        assert read_metadata(models / "demo-en-th").demo  # type: ignore[union-attr]
+        assert [p.name for p in model_dirs(models, [("en", "ko")])] == ["en-ko"]
+    finally:
+        hub.stop()

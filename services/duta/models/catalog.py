@@ -9,9 +9,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from duta.models._codes import to_model_token
 from duta.models.metadata import Family, Tier
 
 Source = Literal["ctranslate2", "convert"]
+# Families whose models name each language by a token (and so serve only those they have).
+_TOKEN_FAMILIES = ("nllb", "m2m100", "opus-mt-multi")
 
 
 class CatalogEntry(BaseModel):
@@ -196,15 +199,33 @@ CATALOG: tuple[CatalogEntry, ...] = tuple(_quickmt() + _opus_mt() + _others())
 
 
 def find_entries(source: str | None = None, target: str | None = None) -> list[CatalogEntry]:
-    """Entries serving ``source`` → ``target`` (base language match; None matches anything)."""
+    """Entries serving ``source`` → ``target`` (base language match; None matches anything).
 
-    def matches(code: str | None, entry_code: str) -> bool:
-        return code is None or entry_code == "*" or entry_code.split("-")[0] == code.split("-")[0]
+    A many-to-many side ("*") of a family that names languages by token (NLLB, M2M100,
+    multi-target OPUS-MT) matches only the languages the family has a token for: M2M100 has
+    none for Cantonese, so ``zh → yue`` is NLLB's alone.
+    """
+
+    def matches(code: str | None, entry_code: str, family: str) -> bool:
+        if code is None:
+            return True
+        if entry_code != "*":
+            return entry_code.split("-")[0] == code.split("-")[0]
+        if family not in _TOKEN_FAMILIES:
+            return True
+        try:
+            to_model_token(code, family)
+        except ValueError:
+            return False
+        return True
 
     return [
         entry
         for entry in CATALOG
-        if any(matches(source, s) and matches(target, t) for s, t in entry.pairs)
+        if any(
+            matches(source, s, entry.family) and matches(target, t, entry.family)
+            for s, t in entry.pairs
+        )
     ]
 
 

@@ -8,6 +8,7 @@ The endpoint is ``--from URL``, else ``HF_ENDPOINT``, else the public hub.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -16,6 +17,8 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm.auto import tqdm as _tqdm
 
 from duta.models.errors import PullError
 
@@ -128,12 +131,29 @@ def fetch_snapshot(repo_id: str, revision: str | None, endpoint: str) -> RemoteS
     return RemoteSnapshot(repo_id=repo_id, commit=info.sha, files=files)
 
 
+class _PlainLines(_tqdm):  # type: ignore[misc,valid-type]
+    """The progress of a download where no terminal shows a bar (a pipe, a log, a Job's
+    output): one plain line per file finished, no carriage returns. huggingface_hub makes one
+    of these per bar; only the count of files ("it") prints, the byte counters stay silent."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.pop("name", None)
+        self._files = kwargs.get("unit", "it") == "it"
+        super().__init__(*args, **{**kwargs, "file": io.StringIO(), "disable": False})
+
+    def update(self, n: float | None = 1) -> bool | None:
+        shown = super().update(n)
+        if self._files and n:
+            print(f"  {self.n}/{self.total} files downloaded", file=sys.stderr, flush=True)
+        return shown
+
+
 def download_snapshot(
     snapshot: RemoteSnapshot, files: Sequence[RemoteFile], dest: Path, endpoint: str
 ) -> None:
     """Downloads ``files`` of ``snapshot`` into ``dest``, resuming partial files left there.
 
-    A progress bar is shown on a terminal; otherwise one plain line per repository.
+    A progress bar is shown on a terminal; otherwise plain lines (one per file finished).
 
     Raises:
         PullError: the download failed; what was downloaded stays in ``dest`` for a resume.
@@ -160,6 +180,7 @@ def download_snapshot(
             allow_patterns=[f.path for f in files],
             endpoint=endpoint,
             max_workers=4,
+            tqdm_class=None if terminal else _PlainLines,
         )
     except _hub_errors() as exc:
         raise PullError(

@@ -201,14 +201,20 @@ def _stage(entry: CatalogEntry, options: PullOptions, staging: Path) -> str:
             f"{entry.repo_id}@{snapshot.commit[:12]} has no model weights among "
             f"{', '.join(f.path for f in snapshot.files) or 'no files'}"
         )
+    staging.mkdir(parents=True, exist_ok=True)  # only now: a refused pull leaves nothing
     download_snapshot(snapshot, files, staging, endpoint)
     try:
         check_remote(staging, files)
     except PullError:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(staging.parent / f".{staging.name}.hf-cache", ignore_errors=True)
+        _discard(staging)
         raise
     return snapshot.commit
+
+
+def _discard(staging: Path) -> None:
+    """Removes a staged pull and huggingface_hub's cache beside it."""
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(staging.parent / f".{staging.name}.hf-cache", ignore_errors=True)
 
 
 def _model_dir(entry: CatalogEntry, staging: Path) -> Path:
@@ -273,18 +279,16 @@ def pull_model(spec: str, options: PullOptions) -> Path:
     ):
         raise PullError(f"{target} exists and is not a pulled model; pass --force to replace it")
     staging = root / STAGING / name
-    staging.mkdir(parents=True, exist_ok=True)
     revision = _stage(entry, options, staging)
     model_dir = _model_dir(entry, staging)
     try:
         write_metadata(model_dir, _metadata(entry, model_dir, revision))
         _check(model_dir, entry)
     except PullError:
-        shutil.rmtree(staging, ignore_errors=True)
+        _discard(staging)
         raise
     _install(model_dir, target, root / STAGING)
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(root / STAGING / f".{name}.hf-cache", ignore_errors=True)
+    _discard(staging)
     print(f"installed {entry.repo_id}@{revision[:12]} ({entry.license}) in {target}")
     if not entry.commercial_use:
         print(f"  licence {entry.license}: NON-COMMERCIAL use only", file=sys.stderr)

@@ -70,13 +70,13 @@ format: $(STAMP)
 	$(BIN)/ruff format services tests bench
 	$(BIN)/ruff check --fix services tests bench
 
-bench: $(STAMP) ## every benchmark, one report: bench/REPORT.md (+ plots in bench/report/)
+bench: $(STAMP) system-deps ## every benchmark, one report: bench/REPORT.md (+ plots in bench/report/)
 	$(BIN)/python bench/report.py --soak-minutes $(SOAK_MINUTES)
 
 reliability: $(STAMP) system-deps ## the cluster as processes under load, with faults and hostile input
 	$(BIN)/pytest -q -m reliability tests/reliability
 
-soak: $(STAMP) ## 10 minutes of mixed traffic; memory and p99 must stay flat
+soak: $(STAMP) system-deps ## 10 minutes of mixed traffic; memory and p99 must stay flat
 	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 clean:

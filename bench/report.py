@@ -141,8 +141,8 @@ def machine() -> list[str]:
     ]
 
 
-def plots(curve: Path, soak: Path) -> list[str]:
-    """PNG plots from the load curve and the soak; returns Markdown image lines."""
+def plots(curve: Path, soak: Path, out: Path = OUT) -> list[str]:
+    """PNG plots from the load curve and the soak, written in `out`; Markdown image lines."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -177,7 +177,7 @@ def plots(curve: Path, soak: Path) -> list[str]:
             axis.grid(True, alpha=0.3)
             axis.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(OUT / "load_curve.png", dpi=110)
+        fig.savefig(out / "load_curve.png", dpi=110)
         images.append("![throughput and latency against clients](report/load_curve.png)")
     if soak.exists():
         memory = json.loads(soak.read_text())["memory"]
@@ -188,19 +188,21 @@ def plots(curve: Path, soak: Path) -> list[str]:
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(OUT / "soak_memory.png", dpi=110)
+        fig.savefig(out / "soak_memory.png", dpi=110)
         images.append("![memory during the soak](report/soak_memory.png)")
     return images
 
 
-def write_report(runs: list[Bench], images: list[str]) -> Path:
+def write_report(runs: list[Bench], images: list[str], path: Path = BENCH / "REPORT.md") -> Path:
     lines = ["# Duta benchmark report", "", "Written by `make bench` (`bench/report.py`).", ""]
     lines += ["## Machine", "", *machine(), "", "## Results (each benchmark's last line)", ""]
     lines += ["| benchmark | seconds | result |", "|---|---:|---|"]
     for run in runs:
-        result = run.last_line or f"failed (exit {run.returncode})"
+        result = f"`{run.last_line}`" if run.last_line else ""
+        if run.returncode:
+            result = f"**failed (exit {run.returncode})** {result}"
         note = f" ({'; '.join(run.notes)})" if run.notes else ""
-        lines.append(f"| {run.name} | {run.seconds:.0f} | `{result}`{note} |")
+        lines.append(f"| {run.name} | {run.seconds:.0f} | {result}{note} |")
     lines += ["", "## Plots", "", *images, "", "## Full outputs", ""]
     for run in runs:
         if run.output:
@@ -213,7 +215,6 @@ def write_report(runs: list[Bench], images: list[str]) -> Path:
                 "</details>",
                 "",
             ]
-    path = BENCH / "REPORT.md"
     path.write_text("\n".join(lines) + "\n")
     return path
 

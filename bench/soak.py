@@ -9,9 +9,13 @@ sentences: cache hits and misses), TranslateStream of 1–5 messages, DetectLang
 ListLanguages, and 5 % bad requests (which must get INVALID_ARGUMENT). Every few seconds the
 resident memory of the router and of each worker is sampled; after the warm-up (the first fifth
 of the run, long enough for the router's L1 cache of `--cache-entries` sentences to fill) it
-must stay flat. Last line:
+must stay flat. Every answer is checked: a call, a stream message and each text of an answered
+call must succeed, a bad request must get INVALID_ARGUMENT; anything else is an unexpected error.
+Last line:
 ``soak_minutes=… calls=… unexpected_errors=… router_rss_growth_pct=… worker_rss_growth_pct=…
-p99_first_ms=… p99_last_ms=…``.
+p99_first_ms=… p99_last_ms=… p99_ratio=… passed=…``; the exit status is 1 when it did not pass:
+an unexpected error, RSS growth of 5 % or more after the warm-up, or a late p99 over 1.5 × the
+early one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -34,6 +39,8 @@ from duta.models import build_demo_models
 from duta.v1 import translator_pb2 as pb
 from duta.v1 import translator_pb2_grpc
 
+MAX_RSS_GROWTH_PCT = 5.0  # after the warm-up, router and every worker
+MAX_P99_RATIO = 1.5  # "p99 stable": the last fifth's p99 against the first after the warm-up
 REPEATED = [f"这是第{i}个常见的句子。" for i in range(200)] + [
     f"これは{i}番目のよくある文です。" for i in range(100)
 ]
@@ -64,6 +71,22 @@ def texts(rng: random.Random, count: int, serial: list[int]) -> list[str]:
     return out
 
 
+def expected(kind: str, code: str) -> bool:
+    """A bad request must get INVALID_ARGUMENT; every other call must succeed."""
+    return code == ("INVALID_ARGUMENT" if kind == "bad" else "OK")
+
+
+CODE_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
+
+
+def text_errors(reply: pb.TranslateResponse) -> str:
+    """ "TEXT_<code>" of the first text of an answered call that failed alone, else ""."""
+    for item in reply.translations:
+        if item.error.code:
+            return f"TEXT_{CODE_NAMES.get(item.error.code, item.error.code)}"
+    return ""
+
+
 async def one_call(stub, rng: random.Random, serial: list[int]) -> tuple[str, float, str]:  # noqa: ANN001
     """Sends one call of the mix; returns (kind, seconds, outcome code name)."""
     roll = rng.random()
@@ -88,7 +111,9 @@ async def one_call(stub, rng: random.Random, serial: list[int]) -> tuple[str, fl
             request = pb.TranslateRequest(
                 texts=texts(rng, rng.randint(1, 50), serial), target_language="en"
             )
-            await stub.Translate(request, timeout=120)
+            reply = await stub.Translate(request, timeout=120)
+            if failed := text_errors(reply):
+                return kind, time.perf_counter() - started, failed
         elif roll < 0.70:
             kind = "stream"
             messages = [
@@ -103,6 +128,8 @@ async def one_call(stub, rng: random.Random, serial: list[int]) -> tuple[str, fl
             async for reply in stub.TranslateStream(iter(messages), timeout=120):
                 if reply.error_code:
                     return kind, time.perf_counter() - started, f"STREAM_{reply.error_code}"
+                if failed := text_errors(reply.response):
+                    return kind, time.perf_counter() - started, failed
         elif roll < 0.95:
             kind = "detect"
             await stub.DetectLanguage(
@@ -132,7 +159,7 @@ async def soak(cluster: Cluster, args: argparse.Namespace) -> dict:
             while time.monotonic() < end:
                 kind, seconds, code = await one_call(stub, rng, serial)
                 outcomes[f"{kind}:{code}"] += 1
-                if (kind == "bad") != (code == "INVALID_ARGUMENT") and len(unexpected) < 50:
+                if not expected(kind, code) and len(unexpected) < 50:
                     unexpected.append(f"{kind}:{code}")
                 if kind == "translate" and code == "OK":
                     latencies.append((time.monotonic() - start, seconds))
@@ -170,18 +197,36 @@ def summarise(result: dict, minutes: float) -> dict:
     span = minutes * 60
     first = [s * 1000 for t, s in lat if warm <= t < warm + span / 5]
     last = [s * 1000 for t, s in lat if t >= span - span / 5]
-    return {
+    p99_first, p99_last = percentile(first, 99), percentile(last, 99)
+    summary = {
         "soak_minutes": minutes,
         "calls": sum(result["outcomes"].values()),
-        "unexpected_errors": len(result["unexpected"]),
+        "unexpected_errors": sum(
+            n for k, n in result["outcomes"].items() if not expected(*k.split(":", 1))
+        ),
         "router_rss_growth_pct": round(growth("router"), 1),
         "worker_rss_growth_pct": round(worker_growth, 1),
-        "p99_first_ms": round(percentile(first, 99), 1),
-        "p99_last_ms": round(percentile(last, 99), 1),
+        "p99_first_ms": round(p99_first, 1),
+        "p99_last_ms": round(p99_last, 1),
+        "p99_ratio": round(p99_last / p99_first, 2) if p99_first else 0.0,
     }
+    return {**summary, "passed": not failures(summary)}
 
 
-def main() -> None:
+def failures(summary: dict) -> list[str]:
+    """What the soak must hold and did not (empty when it passed)."""
+    out = []
+    if summary["unexpected_errors"]:
+        out.append(f"{summary['unexpected_errors']} unexpected errors")
+    for part in ("router", "worker"):
+        if summary[f"{part}_rss_growth_pct"] >= MAX_RSS_GROWTH_PCT:
+            out.append(f"{part} RSS grew {summary[f'{part}_rss_growth_pct']} % after the warm-up")
+    if not 0 < summary["p99_ratio"] <= MAX_P99_RATIO:
+        out.append(f"p99 not stable: {summary['p99_first_ms']} -> {summary['p99_last_ms']} ms")
+    return out
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
@@ -209,8 +254,11 @@ def main() -> None:
     if args.json:
         kept = {k: v for k, v in result.items() if k != "latencies"}  # one per call: too many
         Path(args.json).write_text(json.dumps({**kept, "summary": summary}))
+    for failure in failures(summary):
+        print("FAILED:", failure)
     print(" ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0 if summary["passed"] else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

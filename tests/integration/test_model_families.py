@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import ctranslate2
@@ -31,13 +30,12 @@ _SCRIPT = {"en": "[A-Za-z]", "ja": "[\u3040-\u30ff\u4e00-\u9fff]", "ko": "[\uac0
 
 
 @pytest.fixture(scope="session")
-def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[ModelBundle, float]]:
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[ModelBundle, int]]:
     root = tmp_path_factory.mktemp("families")
     out = {}
     for family, (source, target) in CASES.items():
-        started = time.perf_counter()
         path = build_demo_model(root / family, source, target, family)
-        out[family] = (open_model_dir(path), time.perf_counter() - started)
+        out[family] = (open_model_dir(path), (path / "model.bin").stat().st_size)
     return out
 
 
@@ -70,9 +68,11 @@ def test_family_round_trip_gives_text(bundles, family: str, beam: int) -> None:
         assert re.search(_SCRIPT[target], text), f"{family}: {text!r} is not in {target} script"
 
 
-def test_each_tiny_model_builds_in_seconds(bundles) -> None:
-    for family, (_, seconds) in bundles.items():
-        assert seconds < 5, f"{family} took {seconds:.1f}s to build"
+def test_each_tiny_model_is_tiny(bundles) -> None:
+    # what keeps building one to about a second; its size, unlike the time, does not depend on
+    # how busy the machine is (the demo shape's int8 weights are ~1 MB)
+    for family, (_, size) in bundles.items():
+        assert size < 2_000_000, f"{family}: model.bin is {size / 1e6:.1f} MB"
 
 
 def test_token_conventions(bundles) -> None:

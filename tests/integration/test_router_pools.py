@@ -227,4 +227,4 @@ def test_a_stalled_attempt_is_retried_after_the_per_try_timeout(loop_thread) -> 
             await server.stop(0)
 
     assert loop_thread.run(scenario()) == "answered"
-    assert len(attempts) == 2
+    assert len(attempts) >= 2  # the first stalled; a later one (a busy machine: 3rd) answered

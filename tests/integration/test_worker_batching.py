@@ -116,7 +116,9 @@ def test_cancelled_and_expired_work_is_never_computed(loop_thread, demo_models) 
             with held(svc) as gate:
                 running = stub.Translate.future(request(["你好。"]))
                 wait_until(lambda: svc.batcher.inflight_sentences == 1)
-                expiring = stub.Translate.future(request(["今天天气很好。"] * 3), timeout=0.5)
+                # its deadline must pass while it waits, but not before it arrives: 3 s leaves
+                # a busy machine time to deliver it (0.5 s did not always)
+                expiring = stub.Translate.future(request(["今天天气很好。"] * 3), timeout=3)
                 cancelled = stub.Translate.future(request(["我们明天去北京吧。"] * 4))
                 wait_until(lambda: svc.batcher.inflight_sentences == 8)
                 cancelled.cancel()

@@ -16,6 +16,16 @@ import pytest
 from tests.reliability.cluster import Cluster, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+# One line per test of what it measured (calls, failures, requests): printed at the end of the
+# run, so the README's figures can be read from `make reliability`'s output.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="module")

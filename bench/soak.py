@@ -87,6 +87,28 @@ def text_errors(reply: pb.TranslateResponse) -> str:
     return ""
 
 
+BAD_REQUESTS = (  # the mix's 5 % of bad requests: each must be INVALID_ARGUMENT
+    pb.TranslateRequest(texts=[], target_language="en"),
+    pb.TranslateRequest(texts=["hi"], target_language="xx-nope-123"),
+    pb.TranslateRequest(
+        texts=["hi"], target_language="en", options=pb.TranslateOptions(beam_size=999)
+    ),
+)
+
+
+def stream_messages(rng: random.Random, serial: list[int]) -> list[pb.TranslateStreamRequest]:
+    """1–5 stream messages of 1–5 texts each."""
+    return [
+        pb.TranslateStreamRequest(
+            id=str(i),
+            request=pb.TranslateRequest(
+                texts=texts(rng, rng.randint(1, 5), serial), target_language="en"
+            ),
+        )
+        for i in range(rng.randint(1, 5))
+    ]
+
+
 async def one_call(stub, rng: random.Random, serial: list[int]) -> tuple[str, float, str]:  # noqa: ANN001
     """Sends one call of the mix; returns (kind, seconds, outcome code name)."""
     roll = rng.random()
@@ -95,18 +117,7 @@ async def one_call(stub, rng: random.Random, serial: list[int]) -> tuple[str, fl
     try:
         if roll < 0.05:
             kind = "bad"
-            bad = rng.choice(
-                [
-                    pb.TranslateRequest(texts=[], target_language="en"),
-                    pb.TranslateRequest(texts=["hi"], target_language="xx-nope-123"),
-                    pb.TranslateRequest(
-                        texts=["hi"],
-                        target_language="en",
-                        options=pb.TranslateOptions(beam_size=999),
-                    ),
-                ]
-            )
-            await stub.Translate(bad, timeout=30)
+            await stub.Translate(rng.choice(BAD_REQUESTS), timeout=30)
         elif roll < 0.55:
             request = pb.TranslateRequest(
                 texts=texts(rng, rng.randint(1, 50), serial), target_language="en"
@@ -116,15 +127,7 @@ async def one_call(stub, rng: random.Random, serial: list[int]) -> tuple[str, fl
                 return kind, time.perf_counter() - started, failed
         elif roll < 0.70:
             kind = "stream"
-            messages = [
-                pb.TranslateStreamRequest(
-                    id=str(i),
-                    request=pb.TranslateRequest(
-                        texts=texts(rng, rng.randint(1, 5), serial), target_language="en"
-                    ),
-                )
-                for i in range(rng.randint(1, 5))
-            ]
+            messages = stream_messages(rng, serial)
             async for reply in stub.TranslateStream(iter(messages), timeout=120):
                 if reply.error_code:
                     return kind, time.perf_counter() - started, f"STREAM_{reply.error_code}"

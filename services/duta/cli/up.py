@@ -217,8 +217,10 @@ def _up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         cluster.start(timeout=args.timeout)
-        if args.state_file:
-            Path(args.state_file).write_text(json.dumps(cluster.state(), indent=2))
+        if args.state_file:  # renamed into place: a reader never sees half a file
+            partial = Path(f"{args.state_file}.partial")
+            partial.write_text(json.dumps(cluster.state(), indent=2))
+            partial.replace(args.state_file)
         _print_ready(cluster)
         reported: set[str] = set()
         while cluster.router and cluster.router.poll() is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import grpc
 import pytest
 
@@ -60,3 +62,30 @@ def test_a_one_language_text_is_unchanged(stub) -> None:
     ).translations[0]
     assert list(given.detected_languages) == []  # the caller's language: no detection
     assert given.sentence_count == 5 and list(given.models) == ["demo-ja-en"]
+
+
+def test_fasttext_and_lingua_run_off_the_event_loop(
+    stub, detector, loop_thread, monkeypatch
+) -> None:
+    """A short request to detect is prepared in a thread: fastText's and lingua's calls (tens of
+    µs to a millisecond each) never hold the router's event loop (DetectLanguage: the same)."""
+    threads: dict[str, list[int]] = {"fasttext": [], "lingua": []}
+    predict, scores = detector._predict, detector._ngram.scores
+
+    def fasttext(*args):
+        threads["fasttext"].append(threading.get_ident())
+        return predict(*args)
+
+    def lingua(*args):
+        threads["lingua"].append(threading.get_ident())
+        return scores(*args)
+
+    monkeypatch.setattr(detector, "_predict", fasttext)
+    monkeypatch.setattr(detector._ngram, "scores", lingua)
+    text = "Kereta itu rosak semalam, kata jiran kami."  # fastText unsure: lingua is asked
+    japanese, malay = translate(stub, ["明日また連絡します。", text], "en")
+    assert japanese.source_language == "ja" and malay.detected_language in {"ms", "id"}
+    stub.DetectLanguage(pb.DetectLanguageRequest(texts=["Kereta lama itu rosak lagi"]))
+    assert len(threads["lingua"]) >= 2 and len(threads["fasttext"]) >= 2
+    loop = loop_thread.thread.ident
+    assert all(ident != loop for called in threads.values() for ident in called)

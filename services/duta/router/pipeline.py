@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Pipeline", "Request"]
 
-# Requests up to this many characters are prepared on the event loop: detecting and segmenting
-# a few sentences takes microseconds, handing them to a thread and back ≈ 100 µs (profiled).
+# Requests up to this many characters, in a language the caller gave, are prepared on the event
+# loop: segmenting a few sentences takes microseconds, handing them to a thread and back ≈ 100 µs
+# (profiled). A request to detect goes to a thread: fastText and lingua stay off the loop.
 INLINE_PREPARE_CHARS = 2000
 
 
@@ -63,7 +64,7 @@ class Pipeline:
     async def _translate(
         self, req: Request, estimate: Callable[[str], int]
     ) -> list[pb.Translation]:
-        if sum(len(t) for t in req.texts) <= INLINE_PREPARE_CHARS and not req.html:
+        if req.source and not req.html and sum(map(len, req.texts)) <= INLINE_PREPARE_CHARS:
             texts = self.preparer.prepare(req, estimate)  # µs: a thread hop would cost more
         else:
             texts = await asyncio.to_thread(self.preparer.prepare, req, estimate)

@@ -10,7 +10,8 @@ languages, high-accuracy mode) and CLD2 (the ``pycld2`` package), and a floor co
 minus fastText); the Asian, lingua-75 and all-languages means; single Chinese characters;
 texts/s on one thread over the whole mixed set (every language and length class, Duta's
 cache off), alternating Duta and fastText alone so the ratio is measured in the same minutes;
-the RSS of a process holding only the loaded detector; the reliability of Duta's confidence.
+the RSS of a process holding only the loaded detector; the reliability of Duta's confidence;
+how often lingua is asked, per script.
 The last line is the summary::
 
     asian=… all=… below_fasttext=N ms=… id=… zh_chars=… texts_per_s=… rss_mb=… cpu_texts_per_s=…
@@ -171,6 +172,35 @@ def reliability(rows: list[Row], detector: Detector) -> float:
     return acc_high
 
 
+def second_opinion_share(rows: list[Row]) -> None:
+    """How often Duta asks lingua (its second opinion), per script of the answer: the issue's
+    "asked far too often on Latin-script text" measured, not assumed."""
+    detector = Detector(cache_size=0)
+    if detector._ngram is None:
+        print("\nsecond opinion: lingua not installed")
+        return
+    asked = [0]
+    scores = detector._ngram.scores
+
+    def counting(text: str, asked_about: frozenset[str]) -> dict[str, float]:
+        asked[0] += 1
+        return scores(text, asked_about)
+
+    detector._ngram.scores = counting  # type: ignore[method-assign,assignment]
+    texts: collections.Counter[str] = collections.Counter()
+    calls: collections.Counter[str] = collections.Counter()
+    for _, _, text in rows:
+        before = asked[0]
+        script = detector.detect(text).script
+        texts[script] += 1
+        calls[script] += asked[0] - before
+    print("\nsecond opinion (lingua) asked, per script of the answer (texts asked / texts):")
+    for script, n in texts.most_common(8):
+        print(f"  {script:5} {calls[script]:6} / {n:6}  ({100 * calls[script] / n:5.1f} %)")
+    total = sum(calls.values())
+    print(f"  all   {total:6} / {len(rows):6}  ({100 * total / len(rows):5.1f} %)")
+
+
 def throughput(
     rows: list[Row], preds: dict[str, Predictor], rounds: int = 3
 ) -> dict[str, dict[str, float]]:
@@ -248,6 +278,7 @@ def main() -> None:
           + f"   ({len(chars)} single Chinese characters)")  # fmt: skip
     print("accuracy-pass texts/s: " + ", ".join(f"{n} {r:,.0f}" for n, r in rates.items()))
     reliability(rows, Detector(cache_size=0))
+    second_opinion_share(rows)
     speed = throughput(rows, preds)
     rss = detector_rss(args.set)
     print(f"\ndetector process RSS after detecting the set: {rss['VmRSS']:.0f} MB "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError
 
@@ -88,3 +91,45 @@ def test_memory_is_given_back_where_glibc_allows() -> None:
 
     assert memory.release() is True  # glibc (the images are Debian-based)
     assert memory.resident_mb() > 0
+
+
+_ARENAS = """
+import ctypes, sys, tempfile, threading
+from pathlib import Path
+from duta.common.heap import libc
+from duta.worker import memory
+
+memory.configure(int(sys.argv[1]), 200)  # as the worker's entry point does, before threads
+barrier, kept = threading.Barrier(8), []
+
+def allocate():  # eight threads malloc at once: glibc would give each an arena of its own
+    barrier.wait()
+    kept.append([bytearray(100_000) for _ in range(20)])
+    barrier.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+lib = libc()
+lib.fopen.restype, lib.fopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p]
+lib.malloc_info.argtypes, lib.fclose.argtypes = [ctypes.c_int, ctypes.c_void_p], [ctypes.c_void_p]
+with tempfile.TemporaryDirectory() as folder:
+    path = Path(folder) / "malloc_info.xml"
+    stream = lib.fopen(str(path).encode(), b"w")
+    lib.malloc_info(0, stream)
+    lib.fclose(stream)
+    print(path.read_text().count("<heap nr="))
+"""
+
+
+def _arenas(malloc_arena_max: int) -> int:
+    argv = [sys.executable, "-c", _ARENAS, str(malloc_arena_max)]
+    return int(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+
+
+def test_malloc_arena_max_caps_the_arenas_however_many_threads_allocate() -> None:
+    assert _arenas(0) > 2  # glibc's default: an arena per allocating thread (up to 8 per core)
+    assert _arenas(WorkerSettings().malloc_arena_max) == 2  # the worker's default cap
+    assert _arenas(1) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import grpc
@@ -34,7 +35,10 @@ def settings_for(workers, **overrides) -> RouterSettings:
     return RouterSettings(host="127.0.0.1", port=0, workers=endpoints, **overrides)
 
 
-def test_api_keys_are_required_checked_and_reloaded(loop_thread, workers, detector, tmp_path):
+def test_api_keys_are_required_checked_and_reloaded(
+    loop_thread, workers, detector, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
     keys = tmp_path / "keys"
     keys.write_text("# one key per line\nfirst-key-123\n")
     settings = settings_for(workers, api_keys_file=keys)
@@ -54,6 +58,9 @@ def test_api_keys_are_required_checked_and_reloaded(loop_thread, workers, detect
             client.translate(["你好。"], "en", source="zh")
         with Client(address, api_key="second-key-456") as client:
             assert client.translate(["你好。"], "en", source="zh")[0].text
+    logged = caplog.text
+    assert "API keys loaded" in logged  # the reload was logged, the keys never
+    assert not [k for k in ("first-key-123", "second-key-456", "wrong-key") if k in logged]
 
 
 def test_tls_on_the_public_port(loop_thread, workers, detector, pki) -> None:

@@ -45,12 +45,27 @@ def test_detects_routes_and_names_the_model(stub) -> None:
 
 
 def test_second_call_is_answered_from_cache(stub) -> None:
+    from prometheus_client import REGISTRY
+
+    def lookups() -> dict[tuple[str, str], float]:
+        return {
+            (level, result): REGISTRY.get_sample_value(
+                "duta_cache_lookups_total", {"level": level, "result": result}
+            )
+            or 0.0
+            for level in ("l1", "l2")
+            for result in ("hit", "miss")
+        }
+
     texts = ["这是一个缓存测试。", "キャッシュのテストです。"]
+    before = lookups()
     first = translate(stub, texts, "en")
     second = translate(stub, texts, "en")
     assert not any(t.cached for t in first)
     assert all(t.cached for t in second)
     assert [t.text for t in first] == [t.text for t in second]
+    counted = {k: v - before[k] for k, v in lookups().items()}  # hit rates per level
+    assert counted == {("l1", "hit"): 2, ("l1", "miss"): 2, ("l2", "hit"): 0, ("l2", "miss"): 2}
 
 
 def test_no_cache_option_bypasses_the_cache(stub) -> None:

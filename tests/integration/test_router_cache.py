@@ -59,11 +59,13 @@ def l2_only(loop_thread, workers, detector, own_redis):
 
 def test_redis_answers_when_l1_is_off(l2_only, own_redis) -> None:
     before = sample("duta_cache_lookups_total", level="l2", result="hit")
+    l1_before = sample("duta_cache_lookups_total", level="l1", result="hit")
     with Client(f"127.0.0.1:{l2_only.service.port}") as client:
         (first,) = client.translate(["只有第二级缓存。"], "en", source="zh")
         (second,) = client.translate(["只有第二级缓存。"], "en", source="zh")
     assert not first.cached and second.cached and first.text == second.text
     assert sample("duta_cache_lookups_total", level="l2", result="hit") == before + 1
+    assert sample("duta_cache_lookups_total", level="l1", result="hit") == l1_before
     assert len(l2_only.cache.l1) == 0  # nothing kept in process: Redis answered
     keys = redis.Redis(port=own_redis.port).keys("duta:v1:*")
     assert keys

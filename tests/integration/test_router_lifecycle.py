@@ -91,6 +91,7 @@ def test_router_drain_delay_is_not_serving_but_still_serving(
             router.service.shutdown(grace=30, drain_delay=600), loop_thread.loop
         )
         wait_health(address, NOT_SERVING)
+        assert health(address, "duta.v1.Translator") == NOT_SERVING  # every service says so
         with Client(address, max_attempts=1) as client:  # still answered during the delay
             assert client.translate(["排空期间仍然服务。"], "en", source="zh")[0].text
         loop_thread.loop.call_soon_threadsafe(router.service.end_drain_delay)
@@ -114,6 +115,7 @@ def test_worker_is_not_serving_while_loading_and_while_draining(loop_thread, dem
             service.shutdown(grace=30, drain_delay=600), loop_thread.loop
         )
         wait_health(address, NOT_SERVING)
+        assert health(address, "duta.v1.Worker") == NOT_SERVING
         with grpc.insecure_channel(address) as channel:  # served during the delay
             reply = worker_pb2_grpc.WorkerStub(channel).Translate(
                 worker_pb2.WorkerTranslateRequest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import grpc
@@ -34,7 +35,10 @@ def settings_for(workers, **overrides) -> RouterSettings:
     return RouterSettings(host="127.0.0.1", port=0, workers=endpoints, **overrides)
 
 
-def test_api_keys_are_required_checked_and_reloaded(loop_thread, workers, detector, tmp_path):
+def test_api_keys_are_required_checked_and_reloaded(
+    loop_thread, workers, detector, tmp_path, caplog
+):
+    caplog.set_level(logging.DEBUG)
     keys = tmp_path / "keys"
     keys.write_text("# one key per line\nfirst-key-123\n")
     settings = settings_for(workers, api_keys_file=keys)
@@ -54,6 +58,9 @@ def test_api_keys_are_required_checked_and_reloaded(loop_thread, workers, detect
             client.translate(["你好。"], "en", source="zh")
         with Client(address, api_key="second-key-456") as client:
             assert client.translate(["你好。"], "en", source="zh")[0].text
+    logged = caplog.text
+    assert "API keys loaded" in logged  # the reload was logged, the keys never
+    assert not [k for k in ("first-key-123", "second-key-456", "wrong-key") if k in logged]
 
 
 def test_tls_on_the_public_port(loop_thread, workers, detector, pki) -> None:
@@ -121,14 +128,20 @@ async def _started(settings: RouterSettings, detector, routes):
     return router
 
 
-def test_reload_under_load_adds_and_removes_pools_without_a_failed_call(
+def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
     loop_thread, workers, detector, tmp_path
 ) -> None:
     routes = tmp_path / "routes.yaml"
     zh = workers.address("demo-zh-en")
     routes.write_text(f"workers:\n  - address: {zh}\n")
+    keys = tmp_path / "keys"
+    keys.write_text("load-key-1\n")
     settings = RouterSettings(
-        host="127.0.0.1", port=0, workers=(WorkerEndpoint(address=zh),), cache_entries=0
+        host="127.0.0.1",
+        port=0,
+        workers=(WorkerEndpoint(address=zh),),
+        cache_entries=0,
+        api_keys_file=keys,
     )
     router = loop_thread.run(_started(settings, detector, routes))
     failures: list[Exception] = []
@@ -146,14 +159,18 @@ def test_reload_under_load_adds_and_removes_pools_without_a_failed_call(
                 failures.append(exc)
 
     try:
-        with Client(f"127.0.0.1:{router.service.port}", max_attempts=1) as client:
+        address = f"127.0.0.1:{router.service.port}"
+        with Client(address, max_attempts=1, api_key="load-key-1") as client:
             threads = [threading.Thread(target=load, args=(client, i)) for i in range(4)]
             for thread in threads:
                 thread.start()
             ja = workers.address("demo-ja-en")
             # the zh→en pool is replaced by an equal one (the old one retires under load)
             routes.write_text(f"workers:\n  - addresses: [{zh}]\n  - address: {ja}\n")
+            keys.write_text("load-key-1\nrotated-key-2\n")  # a key added (a rotation begins)
             loop_thread.run(router.reload())
+            with Client(address, max_attempts=1, api_key="rotated-key-2") as rotated:
+                assert rotated.translate(["新钥匙。"], "en", source="zh")[0].text
             assert {p.name for p in router.pools} == {"demo-zh-en", "demo-ja-en"}
             assert client.translate(["今日は。"], "en", source="ja")[0].models == ("demo-ja-en",)
             routes.write_text(f"workers:\n  - address: {zh}\n")

@@ -108,3 +108,31 @@ def test_list_languages_by_language_with_display_names(router) -> None:
         ("ja", "ko"),
     }
     assert {x.code: x.display_name for x in german_names.languages}["ja"] == "Japanisch"
+
+
+def test_the_close_language_table_is_configurable(loop_thread, workers, detector) -> None:
+    settings = RouterSettings(
+        host="127.0.0.1",
+        port=0,
+        workers=(WorkerEndpoint(address=workers.address("demo-zh-en")),),
+        fallback_languages={"wuu": "zh-Hant"},  # not the default zh-Hans; and no yue at all
+    )
+    with (
+        running_router(loop_thread, settings, detector) as configured,
+        Client(f"127.0.0.1:{configured.service.port}") as client,
+    ):
+        (out,) = client.translate(["阿拉今朝老開心個。"], "en", source="wuu")
+        with pytest.raises(DutaRpcError) as info:
+            client.translate(["佢哋喺度食緊飯。"], "en", source="yue")
+        languages = {x.code: x for x in client.list_languages().languages}
+    assert out.source_language == "zh-Hant" and out.route_languages == ("zh-Hant", "en")
+    assert out.models == ("demo-zh-en",) and out.route == "direct"
+    assert info.value.reason == "UNSUPPORTED_PAIR" and "yue" in info.value.message
+    assert languages["wuu"].served_as == "zh-Hant" and "yue" not in languages
+
+
+def test_the_close_language_table_is_read_in_canonical_codes() -> None:
+    settings = RouterSettings(fallback_languages={"zh-yue": "zh-TW", "MS": "in"})
+    assert settings.fallback_languages == {"yue": "zh-Hant-TW", "ms": "id"}
+    with pytest.raises(ValueError, match="fallback_languages 'klingon' → 'en'"):
+        RouterSettings(fallback_languages={"klingon": "en"})

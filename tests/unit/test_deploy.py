@@ -101,7 +101,9 @@ def test_duta_containers_have_grpc_probes_and_drain_in_time(tree: str) -> None:
             grace = float(env.get(f"DUTA_{role.upper()}_GRACE_SECONDS", GRACE_SECONDS))
             delay = float(env.get(f"DUTA_{role.upper()}_DRAIN_DELAY_SECONDS", DRAIN_DELAY_SECONDS))
             pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("exec", {})
-            pause = float(pre_stop.get("command", ["sleep", "0"])[-1])
+            assert pre_stop.get("command", [""])[0] == "sleep", f"{where}: a preStop sleep"
+            pause = float(pre_stop["command"][-1])
+            assert pause > 0 and delay > 0, f"{where}: preStop and drain delay both wait"
             assert pod["terminationGracePeriodSeconds"] > pause + delay + grace, where
     assert served == {"router", "worker"}, f"{tree} lacks a router or worker"
 

@@ -13,6 +13,7 @@ from duta.client import DutaRpcError
 from duta.common.errors import (
     InvalidArgument,
     Overloaded,
+    ServiceUnavailable,
     TextTooLong,
     UnsupportedLanguagePair,
     unpack_details,
@@ -51,6 +52,10 @@ def test_statuses_carry_reason_field_and_retry() -> None:
     assert reason == "OVERLOADED" and not violations and retry == pytest.approx(0.8)
     error = DutaRpcError.from_status(Overloaded("busy", retry_after=0.8).to_status())
     assert error.code == grpc.StatusCode.RESOURCE_EXHAUSTED and error.retryable
+    down = ServiceUnavailable("worker gone", reason="WORKER_UNAVAILABLE", retry_after=1.5)
+    assert unpack_details(down.to_status()) == ("WORKER_UNAVAILABLE", [], pytest.approx(1.5))
+    error = DutaRpcError.from_status(down.to_status())
+    assert error.code == grpc.StatusCode.UNAVAILABLE and error.retry_after == pytest.approx(1.5)
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from duta.common.settings import ServiceSettings
+from duta.langid.codes import InvalidLanguageCode, canonicalize
 
 # Languages with no model of their own, read as a close relative that has one (said out loud in
 # the answer: `source_language` is the relative, `detected_language` the language itself).
@@ -147,3 +148,16 @@ class RouterSettings(ServiceSettings):
     worker_tls_server_name: str | None = Field(
         None, description="Name checked against the workers' certificates, when not the host."
     )
+
+    @field_validator("fallback_languages")
+    @classmethod
+    def _known_languages(cls, table: dict[str, str]) -> dict[str, str]:
+        """The close-language table in canonical codes (as requests and detections are), so
+        `Yue` or `zh-yue` match; a code Duta does not know is refused at start, not ignored."""
+        out: dict[str, str] = {}
+        for code, relative in table.items():
+            try:
+                out[canonicalize(code)] = canonicalize(relative)
+            except InvalidLanguageCode as exc:
+                raise ValueError(f"fallback_languages {code!r} → {relative!r}: {exc}") from exc
+        return out

@@ -128,6 +128,38 @@ async def _started(settings: RouterSettings, detector, routes):
     return router
 
 
+class _SteadyLoad:
+    """Callers translating one new zh sentence after another until stopped (cache off)."""
+
+    def __init__(self, client: Client, callers: int) -> None:
+        self.client, self.done, self.running = client, 0, True
+        self.failures: list[Exception] = []
+        self.threads = [threading.Thread(target=self._call, args=(i,)) for i in range(callers)]
+        for thread in self.threads:
+            thread.start()
+
+    def _call(self, caller: int) -> None:
+        n = 0
+        while self.running:
+            n += 1
+            try:
+                self.client.translate([f"第{caller}位重载{n}。"], "en", source="zh", no_cache=True)
+                self.done += 1
+            except DutaRpcError as exc:
+                self.failures.append(exc)
+
+    def wait_for_more(self, calls: int) -> None:
+        """Returns once `calls` more calls have been answered."""
+        target = self.done + calls
+        while self.done < target:
+            threading.Event().wait(0.05)
+
+    def stop(self) -> None:
+        self.running = False
+        for thread in self.threads:
+            thread.join(60)
+
+
 def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
     loop_thread, workers, detector, tmp_path
 ) -> None:
@@ -144,26 +176,11 @@ def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
         api_keys_file=keys,
     )
     router = loop_thread.run(_started(settings, detector, routes))
-    failures: list[Exception] = []
-    done = {"n": 0}
-    running = True
-
-    def load(client: Client, caller: int) -> None:
-        n = 0
-        while running:
-            n += 1
-            try:
-                client.translate([f"第{caller}位重载{n}。"], "en", source="zh", no_cache=True)
-                done["n"] += 1
-            except DutaRpcError as exc:
-                failures.append(exc)
-
+    load: _SteadyLoad | None = None
     try:
         address = f"127.0.0.1:{router.service.port}"
         with Client(address, max_attempts=1, api_key="load-key-1") as client:
-            threads = [threading.Thread(target=load, args=(client, i)) for i in range(4)]
-            for thread in threads:
-                thread.start()
+            load = _SteadyLoad(client, callers=4)
             ja = workers.address("demo-ja-en")
             # the zh→en pool is replaced by an equal one (the old one retires under load)
             routes.write_text(f"workers:\n  - addresses: [{zh}]\n  - address: {ja}\n")
@@ -178,13 +195,10 @@ def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
             with pytest.raises(DutaRpcError) as gone:
                 client.translate(["今日は。"], "en", source="ja")
             assert gone.value.reason == "UNSUPPORTED_PAIR"
-            start_count = done["n"]
-            while done["n"] < start_count + 20:
-                threading.Event().wait(0.05)
-            running = False
-            for thread in threads:
-                thread.join(60)
+            load.wait_for_more(20)
+            load.stop()  # before the client closes
     finally:
-        running = False
+        if load is not None:
+            load.stop()
         loop_thread.run(router.stop(0))
-    assert failures == []
+    assert load is not None and load.failures == []

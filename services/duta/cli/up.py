@@ -23,6 +23,7 @@ import grpc
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from duta.batch.manifest import atomic_write
 from duta.cli.up_models import DEMO_WARNING, ensure_models, model_dirs, serves_demo
 from duta.models.cli import parse_pairs
 
@@ -218,9 +219,8 @@ def _up(args: argparse.Namespace) -> int:
     try:
         cluster.start(timeout=args.timeout)
         if args.state_file:  # renamed into place: a reader never sees half a file
-            partial = Path(f"{args.state_file}.partial")
-            partial.write_text(json.dumps(cluster.state(), indent=2))
-            partial.replace(args.state_file)
+            state = json.dumps(cluster.state(), indent=2).encode()
+            atomic_write(Path(args.state_file), state, owner="up")
         _print_ready(cluster)
         reported: set[str] = set()
         while cluster.router and cluster.router.poll() is None:

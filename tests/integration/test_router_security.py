@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import grpc
 import pytest
@@ -14,6 +13,7 @@ from duta.router import RouterSettings, WorkerEndpoint
 from duta.worker import WorkerSettings
 from tests.conftest import running_router, start_worker, stop_worker
 from tests.integration.test_router_lifecycle import SERVING, health
+from tests.integration.test_router_pools import Load
 
 
 @pytest.fixture(scope="module")
@@ -128,38 +128,6 @@ async def _started(settings: RouterSettings, detector, routes):
     return router
 
 
-class _SteadyLoad:
-    """Callers translating one new zh sentence after another until stopped (cache off)."""
-
-    def __init__(self, client: Client, callers: int) -> None:
-        self.client, self.done, self.running = client, 0, True
-        self.failures: list[Exception] = []
-        self.threads = [threading.Thread(target=self._call, args=(i,)) for i in range(callers)]
-        for thread in self.threads:
-            thread.start()
-
-    def _call(self, caller: int) -> None:
-        n = 0
-        while self.running:
-            n += 1
-            try:
-                self.client.translate([f"第{caller}位重载{n}。"], "en", source="zh", no_cache=True)
-                self.done += 1
-            except DutaRpcError as exc:
-                self.failures.append(exc)
-
-    def wait_for_more(self, calls: int) -> None:
-        """Returns once `calls` more calls have been answered."""
-        target = self.done + calls
-        while self.done < target:
-            threading.Event().wait(0.05)
-
-    def stop(self) -> None:
-        self.running = False
-        for thread in self.threads:
-            thread.join(60)
-
-
 def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
     loop_thread, workers, detector, tmp_path
 ) -> None:
@@ -176,11 +144,11 @@ def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
         api_keys_file=keys,
     )
     router = loop_thread.run(_started(settings, detector, routes))
-    load: _SteadyLoad | None = None
+    load: Load | None = None
     try:
         address = f"127.0.0.1:{router.service.port}"
         with Client(address, max_attempts=1, api_key="load-key-1") as client:
-            load = _SteadyLoad(client, callers=4)
+            load = Load(client, callers=4)
             ja = workers.address("demo-ja-en")
             # the zh→en pool is replaced by an equal one (the old one retires under load)
             routes.write_text(f"workers:\n  - addresses: [{zh}]\n  - address: {ja}\n")
@@ -195,7 +163,7 @@ def test_reload_under_load_changes_pools_and_keys_without_a_failed_call(
             with pytest.raises(DutaRpcError) as gone:
                 client.translate(["今日は。"], "en", source="ja")
             assert gone.value.reason == "UNSUPPORTED_PAIR"
-            load.wait_for_more(20)
+            load.wait_for(20)
             load.stop()  # before the client closes
     finally:
         if load is not None:
